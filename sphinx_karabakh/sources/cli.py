@@ -1,0 +1,9 @@
+"""``sphinx-karabakh`` sub-commands of the sources stage."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register this stage's sub-commands (filled in by the sources stage)."""
