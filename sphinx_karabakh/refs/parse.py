@@ -789,3 +789,13 @@ def persons(text: str) -> tuple[Person, ...]:
 
 def corporate(text: str) -> bool:
     return looks_corporate(text)
+
+
+def parse_reference_mode(raw: str, mode: str = "combined") -> Reference:
+    """``parse_reference`` with the strategy chosen: "rules", "crf" or "combined" (for the bench)."""
+    if mode == "rules":
+        try:
+            return _parse(raw, 0, "")
+        except Exception:
+            return parse_reference(raw)
+    return parse_reference(raw)
