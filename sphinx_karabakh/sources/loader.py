@@ -1,0 +1,298 @@
+"""Read ``sources.toml`` and the source files it names into ``Source`` objects.
+
+What flows: ``directory -> [SourceMeta] (validated, with file:line errors) -> Source`` (text,
+sha256, paragraphs and sentences).  Parsed sources are cached by content hash and metadata, so
+Sphinx's parallel readers and repeated builds do not split the same file twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+from sphinx_karabakh.sources.model import Passage, SourceError, SourceMeta
+from sphinx_karabakh.sources.normalize import Normalized
+from sphinx_karabakh.sources.passages import build_passages
+
+SOURCE_KEYS = {
+    "id", "file", "format", "title", "authors", "date", "publisher", "url", "boilerplate",
+    "end_marker",
+}
+FORMATS = ("text", "markdown")
+_ID_RX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+_EXT_FORMAT = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text"}
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """One source document split into passages.
+
+    ``text`` is the file as read (UTF-8, no newline translation), so every passage's
+    ``start``/``end`` index it directly: ``source.text[p.start:p.end] == p.text``.
+    """
+
+    meta: SourceMeta
+    path: Path
+    text: str
+    sha256: str
+    paragraphs: tuple[Passage, ...]
+    _sentences: dict[str, tuple[Passage, ...]] = field(repr=False)
+    _norms: dict[str, Normalized] = field(repr=False)
+    _by_id: dict[str, Passage] = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def markdown(self) -> bool:
+        return self.meta.format == "markdown"
+
+    def sentences(self, paragraph_id: str) -> tuple[Passage, ...]:
+        """The sentences of paragraph ``paragraph_id`` (full ID ``SRC:p4`` or ``p4``)."""
+        pid = paragraph_id if ":" in paragraph_id else f"{self.id}:{paragraph_id}"
+        return self._sentences.get(pid, ())
+
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        """Every paragraph followed by its sentences, in document order."""
+        out: list[Passage] = []
+        for p in self.paragraphs:
+            out.append(p)
+            out.extend(self._sentences.get(p.id, ()))
+        return tuple(out)
+
+    def passage(self, pid: str) -> Passage | None:
+        """A paragraph or sentence of this source by full ID, or None."""
+        return self._by_id.get(pid)
+
+    def normalized(self, pid: str) -> Normalized:
+        """The normalised text of a paragraph or sentence (offsets map to ``self.text``)."""
+        return self._norms[pid]
+
+
+# --- caching ---------------------------------------------------------------------------------
+
+_CACHE: OrderedDict[tuple[str, SourceMeta], Source] = OrderedDict()
+_CACHE_SIZE = 256
+_CACHE_LOCK = Lock()
+
+
+def _cached(key: tuple[str, SourceMeta]) -> Source | None:
+    with _CACHE_LOCK:
+        src = _CACHE.get(key)
+        if src is not None:
+            _CACHE.move_to_end(key)
+        return src
+
+
+def _store(key: tuple[str, SourceMeta], src: Source) -> None:
+    with _CACHE_LOCK:
+        _CACHE[key] = src
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+def read_source_text(path: Path) -> str:
+    """The file decoded as UTF-8 (no newline translation); SourceError names a bad byte's line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError("source file not found", path) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read source file: {exc.strerror or exc}", path) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", path, line
+        ) from None
+
+
+def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Source:
+    """Split ``text`` into passages (cached by content hash and metadata)."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = (digest, meta)
+    src = _cached(key)
+    if src is not None and src.path == Path(path):
+        return src
+    built = build_passages(text, meta)
+    sentences: dict[str, tuple[Passage, ...]] = {}
+    norms: dict[str, Normalized] = {}
+    by_id: dict[str, Passage] = {}
+    for b in built:
+        sentences[b.passage.id] = b.sentences
+        norms[b.passage.id] = b.norm
+        by_id[b.passage.id] = b.passage
+        for s, n in zip(b.sentences, b.sentence_norms, strict=True):
+            norms[s.id] = n
+            by_id[s.id] = s
+    src = Source(
+        meta, Path(path), text, digest, tuple(b.passage for b in built), sentences, norms, by_id
+    )
+    _store(key, src)
+    return src
+
+
+def load_source_file(path: str | Path, meta: SourceMeta) -> Source:
+    """Read and split one source file."""
+    path = Path(path)
+    return source_from_text(read_source_text(path), meta, path)
+
+
+# --- metadata --------------------------------------------------------------------------------
+
+
+def _key_line(lines: list[str], table_line: int, key: str | None) -> int:
+    """Line (1-based) of ``key`` inside the ``[[source]]`` table starting at ``table_line``."""
+    if key is None:
+        return table_line
+    rx = re.compile(rf"\s*{re.escape(key)}\s*=")
+    for i in range(table_line, len(lines)):
+        if lines[i].lstrip().startswith("["):
+            break
+        if rx.match(lines[i]):
+            return i + 1
+    return table_line
+
+
+def _table_lines(lines: list[str]) -> list[int]:
+    return [i + 1 for i, line in enumerate(lines) if re.match(r"\s*\[\[\s*source\s*\]\]", line)]
+
+
+def _as_str(value: Any, key: str, fail) -> str:
+    if not isinstance(value, str):
+        fail(f"{key!r} must be a string, not {type(value).__name__}", key)
+    return value
+
+
+def _as_strs(value: Any, key: str, fail) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        fail(f"{key!r} must be a list of strings", key)
+    return tuple(value)
+
+
+def parse_metadata(path: Path) -> list[SourceMeta]:
+    """Validated ``[[source]]`` tables of a metadata file; SourceError names file and line."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourceError("metadata file not found", path) from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"metadata is not valid UTF-8: {exc.reason}", path) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read metadata: {exc.strerror or exc}", path) from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        line = int(m.group(1)) if m else None
+        reason = re.sub(r" ?\(at line.*", "", msg)
+        raise SourceError(f"malformed TOML: {reason}", path, line) from None
+    lines = raw.splitlines()
+    for key in data:
+        if key != "source":
+            line = next((i + 1 for i, ln in enumerate(lines) if re.match(rf"\s*\[*\s*{re.escape(key)}\b", ln)), None)
+            raise SourceError(f"unknown key {key!r} (expected [[source]] tables)", path, line)
+    tables = data.get("source", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise SourceError("'source' must be an array of tables ([[source]])", path)
+    starts = _table_lines(lines)
+    metas: list[SourceMeta] = []
+    seen: dict[str, int] = {}
+    for n, table in enumerate(tables):
+        tline = starts[n] if n < len(starts) else None
+
+        def fail(msg: str, key: str | None = None, _t: int | None = tline) -> None:
+            line = _key_line(lines, _t, key) if _t else None
+            raise SourceError(msg, path, line)
+
+        unknown = sorted(set(table) - SOURCE_KEYS)
+        if unknown:
+            fail(f"unknown key {unknown[0]!r} in [[source]] (known: {', '.join(sorted(SOURCE_KEYS))})", unknown[0])
+        for req in ("id", "file"):
+            if not table.get(req):
+                fail(f"[[source]] #{n + 1} has no {req!r}")
+        sid = _as_str(table["id"], "id", fail)
+        if not _ID_RX.match(sid):
+            fail(f"source id {sid!r} must be letters, digits, '.', '_' or '-' (no ':' or spaces)", "id")
+        if sid in seen:
+            fail(f"duplicate source id {sid!r} (first at line {seen[sid]})", "id")
+        seen[sid] = _key_line(lines, tline, "id") if tline else 0
+        file = _as_str(table["file"], "file", fail)
+        fmt = table.get("format") or _EXT_FORMAT.get(Path(file).suffix.lower(), "text")
+        if fmt not in FORMATS:
+            fail(f"format {fmt!r} must be one of {', '.join(FORMATS)}", "format")
+        metas.append(
+            SourceMeta(
+                id=sid,
+                file=file,
+                title=_as_str(table.get("title", ""), "title", fail),
+                authors=_as_strs(table.get("authors", []), "authors", fail),
+                date=str(table.get("date", "")),
+                publisher=_as_str(table.get("publisher", ""), "publisher", fail),
+                url=_as_str(table.get("url", ""), "url", fail),
+                format=fmt,
+                boilerplate=_as_strs(table.get("boilerplate", []), "boilerplate", fail),
+                end_marker=_as_str(table.get("end_marker", ""), "end_marker", fail),
+            )
+        )
+    return metas
+
+
+def discover(directory: Path) -> list[SourceMeta]:
+    """Metadata for a folder without ``sources.toml``: every .txt/.md file, ID = file stem."""
+    metas: list[SourceMeta] = []
+    for p in sorted(directory.iterdir()):
+        fmt = _EXT_FORMAT.get(p.suffix.lower())
+        if fmt and p.is_file():
+            sid = re.sub(r"[^A-Za-z0-9_.-]+", "-", p.stem).strip("-.") or "source"
+            metas.append(SourceMeta(id=sid, file=p.name, title=p.stem, format=fmt))
+    return metas
+
+
+def load_sources(
+    directory: str | Path, metadata: str | Path = "sources.toml", discover_missing: bool = True
+):
+    """All sources of ``directory`` as a SourceSet.
+
+    Metadata comes from ``directory/metadata``; when that file is absent and
+    ``discover_missing`` is true, every ``*.txt``/``*.md`` file is a source (ID = file stem).
+    """
+    from sphinx_karabakh.sources.sourceset import SourceSet
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise SourceError("sources directory not found", directory)
+    meta_path = directory / metadata
+    if meta_path.is_file() or not discover_missing:
+        metas = parse_metadata(meta_path)
+    else:
+        metas = discover(directory)
+    sources = []
+    for meta in metas:
+        file = directory / meta.file
+        try:
+            sources.append(load_source_file(file, meta))
+        except SourceError as exc:
+            if exc.reason == "source file not found" and meta_path.is_file():
+                lines = meta_path.read_text(encoding="utf-8").splitlines()
+                line = next(
+                    (i + 1 for i, ln in enumerate(lines) if re.match(r"\s*file\s*=", ln) and meta.file in ln),
+                    None,
+                )
+                raise SourceError(
+                    f"source {meta.id!r}: file {meta.file!r} not found in {directory}", meta_path, line
+                ) from None
+            raise
+    return SourceSet(sources, directory=directory)

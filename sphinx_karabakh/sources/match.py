@@ -1,0 +1,367 @@
+"""Match a typed quote against normalised passages: exact, with elisions/insertions, then fuzzy.
+
+What flows: ``typed text -> TypedQuote (fragments and gaps) -> try each candidate Target ->
+QuoteMatch``.  A *target* is one passage's normalised text (a paragraph, a sentence, a range, or
+a whole web page for the link checker) plus the raw text it maps to.
+
+Rules (issue 2): a quote is VERIFIED when, after typography-only normalisation, its fragments
+appear in order inside one target, each editorial insertion ``[word]`` standing for at most a few
+source words, and no elision or insertion hides a negation.  Case may differ only on the first
+letter of a fragment.  Otherwise the closest span (rapidfuzz alignment) gives a MISQUOTE with a
+word diff when it is similar enough -- the floor grows as quotes get shorter -- else NOT_FOUND.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from sphinx_karabakh.sources.model import QuoteMatch, Verdict
+from sphinx_karabakh.sources.normalize import Normalized, fold_quote_marks, normalize
+
+#: Words whose loss flips the meaning of a clause.
+NEGATIONS = frozenset(
+    ["not", "no", "never", "without", "nor", "neither", "none", "nobody", "nothing", "nowhere", "cannot", "can't", "won't", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "hadn't", "shouldn't", "wouldn't", "couldn't", "mustn't", "n't", "hardly", "barely", "scarcely"]
+)
+_NEG_RX = re.compile(
+    r"(?<![\w'])(?:" + "|".join(sorted((re.escape(w) for w in NEGATIONS), key=len, reverse=True)) + r")(?![\w'])|n't\b"
+)
+_WORD = re.compile(r"\w+")
+_ELISION = re.compile(r"\[ ?\.\.\.\.? ?\]|\( ?\.\.\.\.? ?\)|\.\.\.")
+_INSERTION = re.compile(r"\[[^\[\]]{0,80}\]")
+_ATTACHED_BRACKET = re.compile(r"\[([^\[\]\s]{1,3})\](?=\w)|(?<=\w)\[([^\[\]\s]{1,3})\]")
+_EDGE_PUNCT = " .,;:"
+MAX_INSERTION_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Target:
+    """A passage to match against: its ID, source, normalised text and the raw file text."""
+
+    passage: str | None
+    source: str | None
+    norm: Normalized
+
+
+@dataclass(frozen=True)
+class TypedQuote:
+    """A typed quote parsed into literal fragments and the gaps between them."""
+
+    typed: str
+    fragments: tuple[str, ...]  # case kept, normalised
+    gaps: tuple[str, ...]  # "elide" | "insert", len == len(fragments) - 1
+    words: int
+
+    @property
+    def simple(self) -> bool:
+        return len(self.fragments) == 1
+
+    @property
+    def joined(self) -> str:
+        return " ".join(self.fragments)
+
+    @property
+    def tokens(self) -> list[str]:
+        return _WORD.findall(self.joined.lower())
+
+
+def parse_quote(typed: str) -> TypedQuote:
+    """Normalise a typed quote and split it at elisions and bracketed insertions."""
+    text = normalize(typed).text
+    text = fold_quote_marks(text)
+    text = _strip_enclosing_quotes(text)
+    text = _ATTACHED_BRACKET.sub(lambda m: m.group(1) or m.group(2), text)
+    pieces: list[str] = []
+    gaps: list[str] = []
+    pos = 0
+    marks = sorted(
+        [(m.start(), m.end(), "elide") for m in _ELISION.finditer(text)]
+        + [(m.start(), m.end(), "insert") for m in _INSERTION.finditer(text)
+           if not _ELISION.fullmatch(m.group())]
+    )
+    last_end = 0
+    for start, end, kind in marks:
+        if start < last_end:
+            continue
+        pieces.append(text[pos:start])
+        gaps.append(kind)
+        pos = last_end = end
+    pieces.append(text[pos:])
+    fragments: list[str] = []
+    kinds: list[str] = []
+    pending: str | None = None
+    for i, piece in enumerate(pieces):
+        if i:
+            pending = "elide" if "elide" in (pending, gaps[i - 1]) else gaps[i - 1]
+        frag = piece.strip(" ")
+        if i == 0:
+            frag = frag.lstrip(_EDGE_PUNCT)
+        if i == len(pieces) - 1:
+            frag = frag.rstrip(_EDGE_PUNCT)
+        if not _WORD.search(frag):
+            continue
+        if fragments:
+            kinds.append(pending or "elide")
+        fragments.append(frag)
+        pending = None
+    words = sum(len(_WORD.findall(f)) for f in fragments)
+    return TypedQuote(typed, tuple(fragments), tuple(kinds), words)
+
+
+def _strip_enclosing_quotes(text: str) -> str:
+    t = text.strip()
+    if len(t) > 2 and t[0] == "'" and t[-1] == "'" and "'" not in t[1:-1].replace("'s", ""):
+        return t[1:-1].strip()
+    return t
+
+
+def min_score(words: int) -> float:
+    """The similarity a misquote needs; shorter quotes need more (no anchoring on 3 words)."""
+    if words >= 12:
+        return 0.72
+    return min(0.97, 0.72 + (12 - words) * 0.03)
+
+
+# --- exact and elided search -----------------------------------------------------------------
+
+
+def _fragment_rx(frag: str) -> str:
+    body = re.escape(frag.lower())
+    if frag[:1].isalnum() or frag[:1] == "_":
+        body = r"(?<!\w)" + body
+    if frag[-1:].isalnum() or frag[-1:] == "_":
+        body = body + r"(?!\w)"
+    return body
+
+
+def _pattern(q: TypedQuote) -> re.Pattern[str]:
+    parts = [f"({_fragment_rx(q.fragments[0])})"]
+    for kind, frag in zip(q.gaps, q.fragments[1:], strict=True):
+        parts.append("(.*?)" if kind == "elide" else "(.{0,80}?)")
+        parts.append(f"({_fragment_rx(frag)})")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    spans: tuple[tuple[int, int], ...]  # normalised spans of the fragments
+    gap_texts: tuple[str, ...]
+
+
+def find_exact(q: TypedQuote, norm: Normalized) -> list[_Hit]:
+    """Every place the quote's fragments appear in order (typography-normalised, any case)."""
+    low = norm.lower
+    hits: list[_Hit] = []
+    if q.simple:
+        rx = re.compile(_fragment_rx(q.fragments[0]))
+        for m in rx.finditer(low):
+            hits.append(_Hit(((m.start(), m.end()),), ()))
+            if len(hits) > 3:
+                break
+        return hits
+    m = _pattern(q).search(low)
+    if m:
+        n = len(q.fragments)
+        spans = tuple(m.span(1 + 2 * i) for i in range(n))
+        gaps = tuple(m.group(2 + 2 * i) for i in range(n - 1))
+        hits.append(_Hit(spans, gaps))
+    return hits
+
+
+def _case_ok(q: TypedQuote, norm: Normalized, hit: _Hit) -> bool:
+    for frag, (s, e) in zip(q.fragments, hit.spans, strict=True):
+        src = norm.text[s:e]
+        if src == frag:
+            continue
+        i = next((k for k, c in enumerate(frag) if c.isalpha()), 0)
+        if src[:i] + src[i + 1 :] != frag[:i] + frag[i + 1 :]:
+            return False
+    return True
+
+
+def _negation_in_gap(kind: str, gap: str) -> str | None:
+    """A negation the gap hides from the reader, if any.
+
+    For an elision only the clause parts that share a sentence with kept text count: leaving out
+    a whole sentence that contains "not" is fine; cutting "not" out of a kept sentence is not.
+    """
+    if kind == "insert":
+        m = _NEG_RX.search(gap)
+        return m.group() if m else None
+    chunks = re.split(r"[.!?;] ", gap)
+    for chunk in (chunks[0], chunks[-1]):
+        m = _NEG_RX.search(chunk)
+        if m:
+            return m.group()
+    return None
+
+
+# --- fuzzy -----------------------------------------------------------------------------------
+
+
+_PUNCT = ".,;:!?'()"
+
+
+def _word_key(word: str) -> str:
+    return word.lower().strip(_PUNCT) or word
+
+
+def word_diff(source: str, quote: str) -> str:
+    """``[-source words-] {+quote words+}`` word diff of two normalised strings."""
+    a, b = source.split(), quote.split()
+    sm = difflib.SequenceMatcher(None, [_word_key(w) for w in a], [_word_key(w) for w in b], autojunk=False)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            # a case change inside an otherwise equal run still shows
+            for x, y in zip(a[i1:i2], b[j1:j2], strict=True):
+                same = x.strip(_PUNCT) == y.strip(_PUNCT) or x[1:].strip(_PUNCT) == y[1:].strip(_PUNCT)
+                out.append(x if same else f"[-{x}-] {{+{y}+}}")
+            continue
+        if i2 > i1:
+            out.append("[-" + " ".join(a[i1:i2]) + "-]")
+        if j2 > j1:
+            out.append("{+" + " ".join(b[j1:j2]) + "+}")
+    return " ".join(out)
+
+
+def _expand_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, end
+
+
+@dataclass(frozen=True)
+class _Fuzzy:
+    score: float
+    nstart: int
+    nend: int
+
+
+def fuzzy_best(q: TypedQuote, norm: Normalized) -> _Fuzzy:
+    """Closest span of ``norm`` to the quote (rapidfuzz alignment, widened to whole words)."""
+    needle = " ".join(f.lower() for f in q.fragments)
+    hay = norm.lower
+    if not needle or not hay:
+        return _Fuzzy(0.0, 0, 0)
+    al = fuzz.partial_ratio_alignment(needle, hay)
+    if al is None:
+        return _Fuzzy(0.0, 0, 0)
+    if len(needle) <= len(hay):
+        s, e = al.dest_start, al.dest_end
+    else:
+        s, e = 0, len(hay)
+    s, e = _expand_to_words(hay, s, e)
+    if not q.simple:
+        # an elided quote: its fragments may span more source text than the needle's length
+        first = fuzz.partial_ratio_alignment(q.fragments[0].lower(), hay)
+        last = fuzz.partial_ratio_alignment(q.fragments[-1].lower(), hay)
+        if first and last and first.dest_start <= last.dest_end:
+            s, e = _expand_to_words(hay, min(s, first.dest_start), max(e, last.dest_end))
+    score = fuzz.ratio(needle, hay[s:e]) / 100.0
+    if len(needle) > len(hay):  # the quote is longer than the passage: penalise what is extra
+        score = min(score, al.score / 100.0 * len(hay) / len(needle))
+    if not q.simple:
+        score = max(score, al.score / 100.0 * 0.97)
+    return _Fuzzy(score, s, e)
+
+
+# --- the verdict -----------------------------------------------------------------------------
+
+
+def match_targets(q: TypedQuote, targets: Sequence[Target]) -> QuoteMatch:
+    """Verdict of a parsed quote against candidate targets (best first)."""
+    if not q.fragments:
+        return QuoteMatch(Verdict.NOT_FOUND, q.typed, reason="the quote is empty")
+    misquote: QuoteMatch | None = None
+    for t in targets:
+        for hit in find_exact(q, t.norm):
+            start, end = t.norm.raw_span(hit.spans[0][0], hit.spans[-1][1])
+            for kind, gap in zip(q.gaps, hit.gap_texts, strict=True):
+                if kind == "insert" and len(_WORD.findall(gap)) > MAX_INSERTION_WORDS:
+                    break
+            else:
+                neg = next(
+                    (n for kind, gap in zip(q.gaps, hit.gap_texts, strict=True)
+                     if (n := _negation_in_gap(kind, gap))),
+                    None,
+                )
+                src = t.norm.text[hit.spans[0][0] : hit.spans[-1][1]]
+                if neg:
+                    misquote = misquote or QuoteMatch(
+                        Verdict.MISQUOTE, q.typed, t.source, t.passage, start, end, 0.9,
+                        word_diff(src, _rejoin(q)), f"the elision leaves out {neg!r}",
+                    )
+                    continue
+                if not _case_ok(q, t.norm, hit):
+                    misquote = misquote or QuoteMatch(
+                        Verdict.MISQUOTE, q.typed, t.source, t.passage, start, end, 0.99,
+                        word_diff(src, _rejoin(q)), "letter case differs from the source",
+                    )
+                    continue
+                return QuoteMatch(Verdict.VERIFIED, q.typed, t.source, t.passage, start, end, 1.0)
+    if misquote:
+        return misquote
+    return fuzzy_verdict(q, targets)
+
+
+def _rejoin(q: TypedQuote) -> str:
+    out = [q.fragments[0]]
+    for kind, frag in zip(q.gaps, q.fragments[1:], strict=True):
+        out.append("[...]" if kind == "elide" else "[…]")
+        out.append(frag)
+    return " ".join(out)
+
+
+def fuzzy_verdict(q: TypedQuote, targets: Iterable[Target]) -> QuoteMatch:
+    """No exact match: MISQUOTE against the closest span if similar enough, else NOT_FOUND."""
+    best: tuple[_Fuzzy, Target] | None = None
+    for t in targets:
+        f = fuzzy_best(q, t.norm)
+        if best is None or f.score > best[0].score:
+            best = (f, t)
+    floor = min_score(q.words)
+    if best is None or best[0].score < floor or q.words < 2:
+        closest = best[1].passage if best else None
+        score = round(best[0].score, 3) if best else 0.0
+        reason = "nothing in the sources is similar enough"
+        if closest:
+            reason += f" (closest: {closest}, score {score:.2f} < {floor:.2f})"
+        return QuoteMatch(Verdict.NOT_FOUND, q.typed, score=score, reason=reason)
+    f, t = best
+    src = t.norm.text[f.nstart : f.nend]
+    diff = word_diff(src, _rejoin(q))
+    start, end = t.norm.raw_span(f.nstart, f.nend)
+    return QuoteMatch(
+        Verdict.MISQUOTE, q.typed, t.source, t.passage, start, end, round(f.score, 3), diff,
+        _describe(diff),
+    )
+
+
+def _describe(diff: str) -> str:
+    removed = " ".join(re.findall(r"\[-(.*?)-\]", diff))
+    added = " ".join(re.findall(r"\{\+(.*?)\+\}", diff))
+    neg_r = set(_NEG_RX.findall(removed.lower())) - set(_NEG_RX.findall(added.lower()))
+    neg_a = set(_NEG_RX.findall(added.lower())) - set(_NEG_RX.findall(removed.lower()))
+    if neg_r:
+        return f"the quote drops {', '.join(sorted(neg_r))!s}"
+    if neg_a:
+        return f"the quote adds {', '.join(sorted(neg_a))!s}"
+    if re.search(r"\d", removed) or re.search(r"\d", added):
+        return "a number differs from the source"
+    return "the quote differs from the source"
+
+
+def match_in_text(text: str, quote: str, markdown: bool = False) -> QuoteMatch:
+    """Verify ``quote`` against arbitrary ``text`` (e.g. a fetched web page's text).
+
+    ``start``/``end`` of the result index ``text``; ``passage`` and ``source`` are None.
+    """
+    norm = normalize(text, markdown)
+    return match_targets(parse_quote(quote), [Target(None, None, norm)])

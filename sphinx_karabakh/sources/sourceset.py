@@ -1,0 +1,225 @@
+"""A set of loaded sources: look up passages and ranges by ID, suggest IDs, verify quotes.
+
+What flows: ``SourceSet.verify(text, source=?, passage=?) -> QuoteMatch``.  With a passage the
+quote is checked against it; with a source against that source's paragraphs; with neither, a word
+index over every paragraph picks a few candidates first (see ``index.py``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from threading import Lock
+
+from sphinx_karabakh.sources.index import WordIndex
+from sphinx_karabakh.sources.loader import Source
+from sphinx_karabakh.sources.match import (
+    Target,
+    TypedQuote,
+    match_targets,
+    parse_quote,
+)
+from sphinx_karabakh.sources.model import Passage, PassageKind, QuoteMatch, Verdict
+from sphinx_karabakh.sources.normalize import Normalized, concat
+from sphinx_karabakh.sources.passages import sentence_spans, short_hash
+
+_PID = re.compile(
+    r"(?P<src>[^:\s]+):(?P<a>p\d+(?:\.s\d+)?)(?:-(?P<b>p\d+(?:\.s\d+)?|s\d+))?\Z"
+)
+#: A source searched paragraph by paragraph up to this size; bigger ones go through the index.
+SCAN_LIMIT = 400
+
+
+class SourceSet(Mapping[str, Source]):
+    """Sources by ID (``ss["legiec-2020"]``), in the order they were given."""
+
+    def __init__(self, sources: Iterable[Source], directory: str | Path | None = None):
+        self._sources: dict[str, Source] = {}
+        for s in sources:
+            self._sources[s.id] = s
+        self.directory = Path(directory) if directory is not None else None
+        self._index: WordIndex | None = None
+        self._index_lock = Lock()
+
+    # Mapping
+    def __getitem__(self, key: str) -> Source:
+        return self._sources[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def __repr__(self) -> str:
+        return f"SourceSet({list(self._sources)!r})"
+
+    def find_source(self, id_or_filename: str) -> Source | None:
+        """A source by ID, file name, or file stem."""
+        if id_or_filename in self._sources:
+            return self._sources[id_or_filename]
+        name = Path(id_or_filename).name
+        for s in self._sources.values():
+            if s.meta.file == id_or_filename or Path(s.meta.file).name == name:
+                return s
+        for s in self._sources.values():
+            if Path(s.meta.file).stem == name:
+                return s
+        return None
+
+    # --- passages ----------------------------------------------------------------------------
+
+    def get_passage(self, pid: str) -> Passage:
+        """A paragraph, sentence or range by ID; KeyError (with the reason) when unknown."""
+        return self._resolve(pid)[0]
+
+    def normalized(self, pid: str) -> Normalized:
+        """Normalised text of a passage or range (offsets into its source file)."""
+        return self._resolve(pid)[1]
+
+    def _resolve(self, pid: str) -> tuple[Passage, Normalized, Source]:
+        m = _PID.match(pid.strip())
+        if not m:
+            raise KeyError(f"{pid!r} is not a passage ID (expected SOURCE:pN, SOURCE:pN.sM or SOURCE:pA-pB)")
+        src = self._sources.get(m.group("src"))
+        if src is None:
+            raise KeyError(f"unknown source {m.group('src')!r} in {pid!r}")
+        a = f"{src.id}:{m.group('a')}"
+        first = src.passage(a)
+        if first is None:
+            raise KeyError(f"unknown passage {a!r}")
+        if not m.group("b"):
+            return first, src.normalized(a), src
+        b = m.group("b")
+        if b.startswith("s"):
+            b = m.group("a").split(".")[0] + "." + b
+        b = f"{src.id}:{b}"
+        last = src.passage(b)
+        if last is None:
+            raise KeyError(f"unknown passage {b!r} in range {pid!r}")
+        if first.kind != last.kind:
+            raise KeyError(f"range {pid!r} mixes a paragraph and a sentence")
+        ids = [p.id for p in src.passages if p.kind == first.kind]
+        i, j = ids.index(first.id), ids.index(last.id)
+        if j < i:
+            raise KeyError(f"range {pid!r} ends before it starts")
+        norm = concat(src.normalized(x) for x in ids[i : j + 1])
+        rid = f"{a}-{b.split(':', 1)[1]}"
+        passage = Passage(
+            rid, src.id, PassageKind.RANGE, first.start, last.end,
+            src.text[first.start : last.end], short_hash(norm.text), first.line,
+        )
+        return passage, norm, src
+
+    def passage_ids(self, source: str | None = None) -> list[str]:
+        srcs = [self._sources[source]] if source in self._sources else self._sources.values()
+        return [p.id for s in srcs for p in s.passages]
+
+    def suggest(self, pid: str, n: int = 3) -> list[str]:
+        """The ``n`` existing passage IDs closest to ``pid`` (for an unknown-passage warning)."""
+        src, _, rest = pid.partition(":")
+        if src not in self._sources:
+            close = difflib.get_close_matches(src, list(self._sources), 1, 0.4)
+            if not close:
+                return difflib.get_close_matches(pid, self.passage_ids(), n, 0.5)
+            src = close[0]
+        candidates = self.passage_ids(src)
+        target = f"{src}:{rest}" if rest else f"{src}:p1"
+        out = difflib.get_close_matches(target, candidates, n, 0.5)
+        if not out and rest:
+            # e.g. p40 in a source of 12 paragraphs: offer its last paragraphs
+            out = [p.id for p in self._sources[src].paragraphs[-n:]]
+        return out
+
+    # --- quotes ------------------------------------------------------------------------------
+
+    def _targets(self, src: Source) -> list[Target]:
+        return [Target(p.id, src.id, src.normalized(p.id)) for p in src.paragraphs]
+
+    def index(self) -> WordIndex:
+        """The word index over every paragraph (built once, on first use)."""
+        with self._index_lock:
+            if self._index is None:
+                idx = WordIndex()
+                for src in self._sources.values():
+                    for p in src.paragraphs:
+                        idx.add((src.id, p.id), src.normalized(p.id).lower)
+                self._index = idx
+            return self._index
+
+    def _indexed_targets(self, q: TypedQuote, source: Source | None = None) -> list[Target]:
+        out = []
+        limit = 8 if source is None else 40
+        for sid, pid in self.index().candidates(q.tokens, limit=limit):  # type: ignore[misc]
+            if source is not None and sid != source.id:
+                continue
+            src = self._sources[sid]
+            out.append(Target(pid, sid, src.normalized(pid)))
+        return out
+
+    def verify(self, text: str, source: str | None = None, passage: str | None = None) -> QuoteMatch:
+        """Verdict on a typed quote; ``source``/``passage`` narrow where it must come from."""
+        q = parse_quote(text)
+        if passage:
+            try:
+                p, norm, src = self._resolve(passage)
+            except KeyError as exc:
+                return QuoteMatch(Verdict.NOT_FOUND, text, source, passage, reason=exc.args[0])
+            result = match_targets(q, [Target(p.id, src.id, norm)])
+            if result.ok:
+                return result
+            elsewhere = match_targets(q, self._source_targets(q, src))
+            if elsewhere.ok:
+                return QuoteMatch(
+                    Verdict.MISQUOTE, text, src.id, elsewhere.passage, elsewhere.start,
+                    elsewhere.end, 1.0, "",
+                    f"the quote is in {elsewhere.passage}, not in {p.id}",
+                )
+            return result
+        if source:
+            src = self.find_source(source)
+            if src is None:
+                return QuoteMatch(Verdict.NOT_FOUND, text, source, reason=f"unknown source {source!r}")
+            return self._with_splice_check(q, self._source_targets(q, src))
+        return self._with_splice_check(q, self._indexed_targets(q))
+
+    def _source_targets(self, q: TypedQuote, src: Source) -> list[Target]:
+        if len(src.paragraphs) <= SCAN_LIMIT:
+            return self._targets(src)
+        return self._indexed_targets(q, src)
+
+    def _with_splice_check(self, q: TypedQuote, targets: list[Target]) -> QuoteMatch:
+        result = match_targets(q, targets)
+        if result.ok or not q.simple:
+            return result
+        # two or more sentences: each verbatim, but from different paragraphs?
+        spans = sentence_spans(q.fragments[0])
+        if len(spans) < 2:
+            return result
+        found: list[QuoteMatch] = []
+        for s, e in spans:
+            part = match_targets(parse_quote(q.fragments[0][s:e]), targets)
+            if not part.ok:
+                return result
+            found.append(part)
+        where = [f.passage for f in found]
+        if len(set(where)) < 2:
+            return result
+        first = found[0]
+        return QuoteMatch(
+            Verdict.MISQUOTE, q.typed, first.source, first.passage, first.start, first.end,
+            max(result.score, 0.5), result.diff,
+            "spliced: its sentences come from different passages (" + ", ".join(map(str, where)) + ")",
+        )
+
+    def verify_many(self, quotes: Iterable[str | tuple[str, str | None]]) -> list[QuoteMatch]:
+        """``verify`` for many quotes (text, or ``(text, source)`` pairs), in order."""
+        out = []
+        for item in quotes:
+            if isinstance(item, str):
+                out.append(self.verify(item))
+            else:
+                out.append(self.verify(item[0], source=item[1]))
+        return out
