@@ -1,0 +1,607 @@
+"""Directives of the ``karabakh`` domain: quote, verify, source, annotation, sources-table.
+
+Each one looks its passage up in the sources stage (``SourceSet``), notes the source file as a
+dependency of the document, records the fact in the domain, and returns plain docutils nodes plus
+placeholders for what only the whole project knows. Bad input never raises: it warns (type
+``karabakh``) with the document and line and renders a visible error.
+
+Arguments are single tokens (IDs), options scalars, typed quotes go in the body: MyST runs them
+all the same way as reStructuredText.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, cast
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_karabakh.sources.model import Passage, QuoteMatch, SourceMeta, Verdict
+from sphinx_karabakh.sphinx.domain import (
+    AnnotationRecord,
+    KarabakhDomain,
+    QuoteRecord,
+    passage_xref,
+    source_xref,
+)
+from sphinx_karabakh.sphinx.nodes import (
+    annotation_box,
+    passage_annotations,
+    quoted_in,
+    times_quoted,
+)
+from sphinx_karabakh.sphinx.passages import (
+    LoadedSources,
+    anchor_id,
+    covered_paragraphs,
+    display,
+    loaded_sources,
+    overlaps,
+    source_anchor,
+    source_of,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Longest typed quote shown in a warning before it is shortened.
+_SHOWN = 80
+
+
+def shorten(text: str, limit: int = _SHOWN) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class KarabakhMixin:
+    """What directives and roles share: sources, lookups, warnings, records.
+
+    Needs ``self.env`` and ``self.lineno`` (both SphinxDirective and SphinxRole have them).
+    """
+
+    env: Any
+    lineno: int
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def kdomain(self) -> KarabakhDomain:
+        return cast(KarabakhDomain, self.env.get_domain("karabakh"))
+
+    def warn(self, message: str, subtype: str) -> None:
+        logger.warning(
+            message, location=(self.env.docname, self.lineno), type="karabakh", subtype=subtype
+        )
+
+    def sources(self) -> LoadedSources | None:
+        loaded = loaded_sources(self.env.config, self.env.srcdir)
+        if loaded is None:
+            self.warn("karabakh_sources is not set in conf.py: no sources to quote", "config")
+            return None
+        if loaded.metadata.is_file():
+            self.env.note_dependency(str(loaded.metadata))
+        if loaded.sourceset is None:
+            self.warn(
+                f"the sources in {loaded.directory} could not be loaded (see the earlier "
+                "karabakh.source warning)",
+                "source",
+            )
+            return None
+        return loaded
+
+    def depend(self, loaded: LoadedSources, source_id: str | None) -> None:
+        """Re-read this document when the source (None: any source) changes."""
+        ids = [source_id] if source_id else loaded.ids
+        for sid in ids:
+            path = loaded.source_file(sid)
+            if path is not None:
+                self.env.note_dependency(str(path))
+
+    def serial_anchor(self, prefix: str, passage_id: str) -> str:
+        serial = self.env.new_serialno("karabakh-" + prefix)
+        return f"{prefix}-{anchor_id(passage_id)}-{serial}"
+
+    def lookup(self, loaded: LoadedSources, passage_id: str) -> tuple[Any, Passage] | None:
+        """The (Source, Passage) for an ID, or None after an ``unknown-passage`` warning."""
+        sourceset = loaded.sourceset
+        source_id = source_of(passage_id)
+        self.depend(loaded, source_id if source_id in loaded.files else None)
+        try:
+            passage = sourceset.get_passage(passage_id)
+            return sourceset[passage.source], passage
+        except (KeyError, ValueError):
+            pass
+        self.warn(self.unknown_message("passage", passage_id, loaded), "unknown-passage")
+        return None
+
+    def lookup_source(self, loaded: LoadedSources, source_id: str) -> Any | None:
+        self.depend(loaded, source_id if source_id in loaded.files else None)
+        if source_id in loaded.files:
+            return loaded.sourceset[source_id]
+        self.warn(self.unknown_message("source", source_id, loaded), "unknown-passage")
+        return None
+
+    def unknown_message(self, what: str, wanted: str, loaded: LoadedSources) -> str:
+        try:
+            close = list(loaded.sourceset.suggest(wanted, n=3))
+        except (KeyError, ValueError, AttributeError):
+            close = []
+        if what == "source":
+            close = [c for c in close if ":" not in c] or close
+            if not close:
+                import difflib
+
+                close = difflib.get_close_matches(wanted, loaded.ids, n=3, cutoff=0.3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        return f"unknown {what} {wanted!r}{hint}"
+
+    def record_quote(
+        self,
+        kind: str,
+        anchor: str,
+        source: Any,
+        passage: Passage,
+        typed: str = "",
+        verdict: str = Verdict.VERIFIED.value,
+    ) -> None:
+        self.kdomain.note_quote(
+            QuoteRecord(
+                docname=self.env.docname,
+                lineno=self.lineno,
+                anchor=anchor,
+                passage=passage.id,
+                paragraphs=covered_paragraphs(list(source.paragraphs), passage),
+                source=passage.source,
+                kind=kind,
+                typed=typed,
+                verdict=verdict,
+                hash=passage.hash,
+                text=passage.text,
+            )
+        )
+
+    def match_passage(self, loaded: LoadedSources, match: QuoteMatch) -> tuple[Any, Passage] | None:
+        """The source and passage a QuoteMatch points at (None when it points nowhere)."""
+        if not match.passage:
+            return None
+        try:
+            passage = loaded.sourceset.get_passage(match.passage)
+            source = loaded.sourceset[passage.source]
+        except (KeyError, ValueError):
+            return None
+        if match.start is not None and match.end is not None and passage.kind == "paragraph":
+            for sentence in source.sentences(passage.id):  # a quote inside one sentence links there
+                if sentence.start <= match.start and match.end <= sentence.end:
+                    return source, sentence
+        return source, passage
+
+    def verify(self, loaded: LoadedSources, typed: str, target: str | None) -> QuoteMatch | None:
+        """Verify a typed quote against ``target`` (passage ID, source ID or None: everywhere)."""
+        source_id = passage_id = None
+        if target:
+            if ":" in target:
+                found = self.lookup(loaded, target)
+                if found is None:
+                    return None
+                passage_id, source_id = found[1].id, found[1].source
+            else:
+                if self.lookup_source(loaded, target) is None:
+                    return None
+                source_id = target
+        else:
+            self.depend(loaded, None)
+        match: QuoteMatch = loaded.sourceset.verify(typed, source=source_id, passage=passage_id)
+        if match.verdict is not Verdict.VERIFIED:
+            where = f" (in {target})" if target else ""
+            if match.verdict is Verdict.MISQUOTE and match.passage:
+                self.warn(
+                    f"misquote{where}: “{shorten(typed)}” does not match {match.passage} "
+                    f"(similarity {match.score:.2f}); diff: {match.diff}",
+                    "misquote",
+                )
+            else:
+                self.warn(
+                    f"misquote{where}: “{shorten(typed)}” was not found in "
+                    f"{target or 'any source'}",
+                    "misquote",
+                )
+        return match
+
+
+# --- rendering helpers ------------------------------------------------------------------------
+
+
+def shown_text(source: Any, passage: Passage) -> list[str]:
+    """The passage as shown, one string per paragraph it covers (Markdown markup dropped)."""
+    meta: SourceMeta = source.meta
+    parts = []
+    for para in source.paragraphs:
+        if not overlaps(para, passage):
+            continue
+        shown = display(meta, para.text, base=para.start)
+        text = shown.cut(max(para.start, passage.start), min(para.end, passage.end)).strip()
+        if text:
+            parts.append(" ".join(text.split()))
+    if not parts:  # a passage outside the paragraphs (should not happen): show its raw text
+        parts.append(" ".join(display(meta, passage.text, base=passage.start).text.split()))
+    return parts
+
+
+def attribution(
+    meta: SourceMeta, passage_id: str | None, found: bool = False, lead: str | None = None
+) -> nodes.attribution:
+    """“Authors, Title, legiec-2020:p4 · original”, linking the ID to the source page.
+
+    ``found`` says the build found where a typed quote comes from; ``lead`` replaces the text
+    before the ID (e.g. ", closest passage ").
+    """
+    attr = nodes.attribution(classes=["karabakh-attribution"])
+    who = ", ".join(meta.authors) or meta.publisher
+    if who:
+        attr += nodes.inline(who, who, classes=["karabakh-authors"])
+        attr += nodes.Text(", ")
+    title = meta.title or meta.id
+    attr += nodes.emphasis(title, title, classes=["karabakh-title"])
+    if passage_id:
+        attr += nodes.Text(lead or (", found in " if found else ", "))
+        attr += passage_xref(passage_id)
+    if meta.url:
+        attr += nodes.Text(" · ")
+        attr += nodes.reference("original", "original", refuri=meta.url, classes=["karabakh-url"])
+    return attr
+
+
+def badge(verdict: str, label: str | None = None) -> nodes.inline:
+    label = label or verdict
+    return nodes.inline(label, label, classes=["karabakh-badge", f"karabakh-badge-{verdict}"])
+
+
+_DIFF_TOKEN = re.compile(r"\[-(?P<old>.*?)-\]|\{\+(?P<new>.*?)\+\}")
+
+
+def diff_paragraph(diff: str) -> nodes.paragraph:
+    """A word diff (``[-source-] {+quote+}``) with removals and additions marked up."""
+    para = nodes.paragraph(classes=["karabakh-diff"])
+    para += nodes.inline("Source vs quote: ", "Source vs quote: ", classes=["karabakh-diff-label"])
+    pos = 0
+    for m in _DIFF_TOKEN.finditer(diff):
+        if m.start() > pos:
+            para += nodes.Text(diff[pos : m.start()])
+        if m.group("old") is not None:
+            para += nodes.inline(m.group("old"), m.group("old"), classes=["karabakh-del"])
+        else:
+            para += nodes.inline(m.group("new"), m.group("new"), classes=["karabakh-ins"])
+        pos = m.end()
+    if pos < len(diff):
+        para += nodes.Text(diff[pos:])
+    return para
+
+
+def error_inline(message: str) -> nodes.inline:
+    return nodes.inline(message, message, classes=["karabakh-error"])
+
+
+class KarabakhDirective(KarabakhMixin, SphinxDirective):
+    """Base of the block directives (holds the shared option spec)."""
+
+    option_spec: ClassVar[dict[str, Any]] = {"class": directives.class_option}
+
+    def error_block(self, message: str) -> list[nodes.Node]:
+        para = nodes.paragraph(classes=["karabakh-error-block"])
+        para += error_inline(message)
+        return [para]
+
+
+class QuoteDirective(KarabakhDirective):
+    """``.. karabakh:quote:: SRC:p4`` — block quote of a passage or range, with attribution.
+
+    Option ``:sentences: 2-3`` keeps only those sentences of a paragraph.
+    """
+
+    required_arguments = 1
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {
+        "class": directives.class_option,
+        "sentences": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        pid = self.arguments[0]
+        loaded = self.sources()
+        if loaded is None:
+            return self.error_block(f"[no sources: cannot quote {pid}]")
+        found = self.lookup(loaded, pid)
+        if found is None:
+            return self.error_block(f"[unknown passage {pid}]")
+        source, passage = found
+        if "sentences" in self.options:
+            picked = self.pick_sentences(loaded, source, passage, self.options["sentences"])
+            if picked is None:
+                return self.error_block(f"[bad :sentences: for {pid}]")
+            passage = picked
+        anchor = self.serial_anchor("kq", passage.id)
+        self.record_quote("quote", anchor, source, passage)
+        wrapper = nodes.container(
+            classes=["karabakh-quote", *self.options.get("class", [])], ids=[anchor]
+        )
+        quote = nodes.block_quote(classes=["karabakh-blockquote"])
+        for text in shown_text(source, passage):
+            quote += nodes.paragraph(text, text)
+        quote += attribution(source.meta, passage.id)
+        wrapper += quote
+        self.set_source_info(wrapper)
+        return [wrapper]
+
+    def pick_sentences(
+        self, loaded: LoadedSources, source: Any, passage: Passage, spec: str
+    ) -> Passage | None:
+        """Sentences ``a-b`` (or ``a``) of paragraph ``passage`` as one passage."""
+        try:
+            first, _, last = spec.strip().partition("-")
+            a, b = int(first), int(last or first)
+        except ValueError:
+            self.warn(f":sentences: must be N or N-M, got {spec!r}", "usage")
+            return None
+        sentences = list(source.sentences(passage.id))
+        if not (1 <= a <= b <= len(sentences)):
+            self.warn(
+                f":sentences: {spec} is out of range: {passage.id} has {len(sentences)} sentence(s)",
+                "unknown-passage",
+            )
+            return None
+        if a == b:
+            return sentences[a - 1]
+        for candidate in (f"{passage.id}.s{a}-s{b}", f"{passage.id}.s{a}-{passage.id}.s{b}"):
+            try:
+                return loaded.sourceset.get_passage(candidate)
+            except (KeyError, ValueError):
+                continue
+        s_a, s_b = sentences[a - 1], sentences[b - 1]
+        return Passage(
+            id=f"{passage.id}.s{a}-s{b}",
+            source=passage.source,
+            kind=s_a.kind,
+            start=s_a.start,
+            end=s_b.end,
+            text=source.text[s_a.start : s_b.end],
+            hash=f"{s_a.hash}+{s_b.hash}",
+            line=s_a.line,
+        )
+
+
+class VerifyDirective(KarabakhDirective):
+    """``.. karabakh:verify:: [SRC or SRC:p4]`` with the typed quote as body: proved or warned."""
+
+    required_arguments = 0
+    optional_arguments = 1
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        target = self.arguments[0] if self.arguments else None
+        typed = " ".join(line.strip() for line in self.content if line.strip())
+        if not typed:
+            self.warn("karabakh:verify needs the quote's text in its body", "usage")
+            return self.error_block("[empty quote]")
+        wrapper = nodes.container(classes=["karabakh-quote", "karabakh-verify"])
+        quote = nodes.block_quote(classes=["karabakh-blockquote"])
+        quote += nodes.paragraph(typed, typed)
+        wrapper += quote
+        self.set_source_info(wrapper)
+        loaded = self.sources()
+        match = self.verify(loaded, typed, target) if loaded is not None else None
+        if match is None:
+            quote[0].insert(0, nodes.Text(" "))
+            quote[0].insert(0, badge("unchecked", "not checked"))
+            wrapper["classes"].append("karabakh-unchecked")
+            return [wrapper]
+        found = self.match_passage(loaded, match)
+        anchor = self.serial_anchor("kv", match.passage or target or "quote")
+        wrapper["ids"].append(anchor)
+        if match.verdict is Verdict.VERIFIED and found is not None:
+            source, passage = found
+            self.record_quote("verify", anchor, source, passage, typed)
+            quote += attribution(source.meta, passage.id, found=target is None or ":" not in target)
+            return [wrapper]
+        wrapper["classes"].append("karabakh-misquote")
+        label = "misquote" if match.verdict is Verdict.MISQUOTE else "not found"
+        quote[0].insert(0, nodes.Text(" "))
+        quote[0].insert(0, badge("misquote", label))
+        if found is not None:
+            source, passage = found
+            self.record_quote("verify", anchor, source, passage, typed, match.verdict.value)
+            quote += attribution(source.meta, passage.id, lead=", closest passage ")
+        if match.diff:
+            wrapper += diff_paragraph(match.diff)
+        return [wrapper]
+
+
+class SourceDirective(KarabakhDirective):
+    """``.. karabakh:source:: SRC`` — the whole source, every passage anchored (``#SRC-p4``)."""
+
+    required_arguments = 1
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {
+        "class": directives.class_option,
+        "no-header": directives.flag,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        source_id = self.arguments[0]
+        loaded = self.sources()
+        if loaded is None:
+            return self.error_block(f"[no sources: cannot show {source_id}]")
+        source = self.lookup_source(loaded, source_id)
+        if source is None:
+            return self.error_block(f"[unknown source {source_id}]")
+        self.kdomain.note_render(self.env.docname, source_id)
+        outer = nodes.container(
+            classes=["karabakh-source", *self.options.get("class", [])],
+            ids=[source_anchor(source_id)],
+        )
+        if "no-header" not in self.options:
+            outer += self.header(source)
+        for para in source.paragraphs:
+            outer += self.passage(source, para)
+        return [outer]
+
+    def header(self, source: Any) -> nodes.Node:
+        meta: SourceMeta = source.meta
+        fields = nodes.field_list(classes=["karabakh-source-meta"])
+
+        def add(name: str, body: nodes.Node | str, fields: nodes.Element = fields) -> None:
+            if isinstance(body, str):
+                if not body:
+                    return
+                body = nodes.Text(body)
+            field = nodes.field()
+            field += nodes.field_name(name, name)
+            para = nodes.paragraph()
+            para += body
+            field += nodes.field_body("", para)
+            fields += field
+
+        add("Title", meta.title)
+        add("Authors", ", ".join(meta.authors))
+        add("Date", meta.date)
+        add("Publisher", meta.publisher)
+        if meta.url:
+            add("URL", nodes.reference(meta.url, meta.url, refuri=meta.url))
+        add("Source ID", nodes.literal(meta.id, meta.id))
+        add("Passages", str(len(source.paragraphs)))
+        return fields
+
+    def passage(self, source: Any, para: Passage) -> nodes.Node:
+        shown = display(source.meta, para.text, base=para.start)
+        anchor = anchor_id(para.id)
+        box = nodes.container(
+            classes=["karabakh-passage", f"karabakh-passage-{shown.kind}"], ids=[anchor]
+        )
+        body = nodes.container(classes=["karabakh-passage-body"])
+        link = nodes.reference(
+            "",
+            "",
+            refid=anchor,
+            classes=["karabakh-permalink"],
+            reftitle="Permalink to this passage",
+        )
+        link += nodes.Text(f"¶ {para.id}")
+        text = nodes.paragraph(classes=["karabakh-passage-text"])
+        text += link
+        text += nodes.Text(" ")
+        last = para.start
+        for sentence in source.sentences(para.id):
+            gap = shown.cut(last, sentence.start)
+            if gap:
+                text += nodes.Text(gap)
+            words = shown.cut(sentence.start, sentence.end)
+            text += nodes.inline(
+                words, words, ids=[anchor_id(sentence.id)], classes=["karabakh-sentence"]
+            )
+            last = max(last, sentence.end)
+        tail = shown.cut(last, para.end)
+        if tail:
+            text += nodes.Text(tail)
+        body += text
+        body += quoted_in(passage=para.id)
+        box += body
+        box += passage_annotations(passage=para.id)
+        return box
+
+
+class AnnotationDirective(KarabakhDirective):
+    """``.. karabakh:annotation:: SRC:p4`` + body: a note shown beside the passage on its page."""
+
+    required_arguments = 1
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        pid = self.arguments[0]
+        content = nodes.container()
+        self.state.nested_parse(self.content, self.content_offset, content)
+        anchor = self.serial_anchor("ka", pid)
+        box = annotation_box(passage=pid, source=source_of(pid), ids=[anchor])
+        self.set_source_info(box)
+        head = nodes.paragraph(classes=["karabakh-annotation-head"])
+        head += nodes.Text("Note on ")
+        head += passage_xref(pid)
+        box += head
+        loaded = self.sources()
+        found = self.lookup(loaded, pid) if loaded is not None else None
+        if found is None:
+            head += nodes.Text(" ")
+            head += error_inline("[unknown passage]")
+        else:
+            source, passage = found
+            box["known"] = True
+            copied = []
+            for child in content.children:
+                clone = child.deepcopy()
+                for sub in clone.findall(nodes.Element):
+                    sub["ids"] = []
+                copied.append(clone)
+            self.kdomain.note_annotation(
+                AnnotationRecord(
+                    docname=self.env.docname,
+                    lineno=self.lineno,
+                    anchor=anchor,
+                    passage=passage.id,
+                    paragraphs=covered_paragraphs(list(source.paragraphs), passage),
+                    source=passage.source,
+                    content=tuple(copied),
+                )
+            )
+        box.extend(content.children)
+        return [box]
+
+
+class SourcesTableDirective(KarabakhDirective):
+    """``.. karabakh:sources-table::`` — every source with its counts, IDs linking to its page."""
+
+    has_content = False
+    COLUMNS = ("ID", "Authors", "Title", "Date", "Site", "Passages", "Quoted")
+
+    def run(self) -> list[nodes.Node]:
+        loaded = self.sources()
+        if loaded is None:
+            return self.error_block("[no sources]")
+        self.depend(loaded, None)
+        self.kdomain.note_table(self.env.docname)
+        table = nodes.table(classes=["karabakh-sources-table", *self.options.get("class", [])])
+        group = nodes.tgroup(cols=len(self.COLUMNS))
+        table += group
+        for width in (14, 16, 30, 10, 16, 7, 7):
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        group += head
+        head += self.row([nodes.Text(c) for c in self.COLUMNS])
+        body = nodes.tbody()
+        group += body
+        for source_id in loaded.ids:
+            source = loaded.sourceset[source_id]
+            meta: SourceMeta = source.meta
+            body += self.row(
+                [
+                    source_xref(source_id, nodes.literal(source_id, source_id)),
+                    nodes.Text(", ".join(meta.authors)),
+                    nodes.Text(meta.title),
+                    nodes.Text(meta.date),
+                    nodes.Text(meta.publisher),
+                    nodes.Text(str(len(source.paragraphs))),
+                    times_quoted(source=source_id),
+                ]
+            )
+        self.set_source_info(table)
+        return [table]
+
+    @staticmethod
+    def row(cells: list[nodes.Node]) -> nodes.row:
+        row = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            para = nodes.paragraph()
+            para += cell
+            entry += para
+            row += entry
+        return row

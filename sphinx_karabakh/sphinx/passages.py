@@ -1,0 +1,236 @@
+"""The sources as the Sphinx layer sees them: loaded once per content, plus display helpers.
+
+``loaded_sources(app)`` gives a :class:`LoadedSources` (the stage's ``SourceSet``, the files every
+quoting document depends on, and the load errors to report). It is cached by the content hash of
+the sources directory, so a build reads and splits the sources once, and parallel readers (forked
+from the main process) inherit it.
+
+``display(meta, raw)`` turns a passage's raw text (Markdown or plain) into the text shown on a
+page plus an offset map back into the raw text, so sentence spans can be cut at the right places.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sphinx_karabakh.sources.model import Passage, SourceError, SourceMeta
+
+#: How many differently-configured source sets to keep (tests build several projects).
+_CACHE_SIZE = 8
+_CACHE: dict[tuple[str, str], LoadedSources] = {}
+
+
+@dataclass(frozen=True)
+class LoadedSources:
+    """One load of a sources directory: ``sourceset`` is None when nothing could be loaded."""
+
+    directory: Path
+    metadata: Path
+    fingerprint: str
+    sourceset: Any | None  # sphinx_karabakh.sources.SourceSet
+    errors: tuple[SourceError, ...] = ()
+    files: dict[str, Path] = field(default_factory=dict)  # source ID -> file path
+
+    def source_file(self, source_id: str) -> Path | None:
+        return self.files.get(source_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.files)
+
+
+def _fingerprint(directory: Path, metadata: Path) -> str:
+    """Content hash of the metadata file and every regular file of the sources directory."""
+    digest = hashlib.sha256()
+    paths = {metadata} if metadata.is_file() else set()
+    if directory.is_dir():
+        paths.update(p for p in directory.iterdir() if p.is_file())
+    for path in sorted(paths):
+        digest.update(str(path).encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()
+
+
+def _load(directory: Path, metadata: Path, fingerprint: str) -> LoadedSources:
+    from sphinx_karabakh.sources import load_sources  # the stage; imported late on purpose
+
+    errors: list[SourceError] = []
+    try:
+        sourceset = load_sources(directory, metadata=metadata)
+    except SourceError as exc:
+        return LoadedSources(directory, metadata, fingerprint, None, (exc,))
+    except (OSError, ValueError, UnicodeError) as exc:  # never crash the build on bad input
+        err = SourceError(f"cannot load sources: {exc}", path=metadata)
+        return LoadedSources(directory, metadata, fingerprint, None, (err,))
+    # A stage may collect per-source problems instead of raising; report them too.
+    for name in ("errors", "warnings", "problems"):
+        found = getattr(sourceset, name, None)
+        if found:
+            errors.extend(e if isinstance(e, SourceError) else SourceError(str(e)) for e in found)
+            break
+    files: dict[str, Path] = {}
+    for source_id in _source_ids(sourceset):
+        try:
+            path = Path(sourceset[source_id].path)
+        except (KeyError, AttributeError, TypeError):
+            continue
+        files[source_id] = path if path.is_absolute() else directory / path
+    return LoadedSources(directory, metadata, fingerprint, sourceset, tuple(errors), files)
+
+
+def _source_ids(sourceset: Any) -> list[str]:
+    """Source IDs of a SourceSet in metadata order (works with a mapping or an iterable of sources)."""
+    for name in ("ids", "source_ids"):
+        value = getattr(sourceset, name, None)
+        if value is not None:
+            return list(value() if callable(value) else value)
+    if hasattr(sourceset, "keys"):
+        return list(sourceset.keys())
+    ids = []
+    for item in sourceset:
+        ids.append(item if isinstance(item, str) else item.meta.id)
+    return ids
+
+
+def sources_paths(confdir: str | Path, directory: str | Path, metadata: str) -> tuple[Path, Path]:
+    base = Path(confdir)
+    src = (base / directory).resolve()
+    meta = Path(metadata)
+    meta = meta if meta.is_absolute() else src / meta
+    return src, meta
+
+
+def load_cached(directory: Path, metadata: Path, refresh: bool = False) -> LoadedSources:
+    """The sources under ``directory``; re-read only when their content hash changed."""
+    key = (str(directory), str(metadata))
+    cached = _CACHE.get(key)
+    if cached is not None and not refresh:
+        return cached
+    fingerprint = _fingerprint(directory, metadata)
+    if cached is not None and cached.fingerprint == fingerprint:
+        return cached
+    loaded = _load(directory, metadata, fingerprint)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = loaded
+    return loaded
+
+
+# --- IDs and anchors ------------------------------------------------------------------------
+
+_ANCHOR_JUNK = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def anchor_id(passage_id: str) -> str:
+    """``legiec-2020:p4.s2`` -> ``legiec-2020-p4-s2`` (the HTML id of a passage on its page)."""
+    return _ANCHOR_JUNK.sub("-", passage_id).strip("-")
+
+
+def source_anchor(source_id: str) -> str:
+    return "source-" + anchor_id(source_id)
+
+
+def source_of(passage_id: str) -> str:
+    """The source part of a passage ID (everything before the last ``:``)."""
+    return passage_id.rsplit(":", 1)[0] if ":" in passage_id else passage_id
+
+
+def covered_paragraphs(paragraphs: list[Passage], passage: Passage) -> tuple[str, ...]:
+    """IDs of the paragraphs a passage (paragraph, sentence or range) overlaps, in order."""
+    return tuple(p.id for p in paragraphs if overlaps(p, passage))
+
+
+def overlaps(a: Passage, b: Passage) -> bool:
+    """Do two spans share a character (or are both the same empty span)?"""
+    return (a.start < b.end and b.start < a.end) or (a.start, a.end) == (b.start, b.end)
+
+
+# --- Showing Markdown and text passages ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Display:
+    """A passage as shown: ``text`` with ``offsets[i]`` = raw index of ``text[i]``."""
+
+    text: str
+    offsets: tuple[int, ...]
+    kind: str = "paragraph"  # "paragraph" | "heading" | "item"
+
+    def cut(self, raw_start: int, raw_end: int) -> str:
+        """The shown text of the raw span ``[raw_start, raw_end)`` (e.g. one sentence)."""
+        chars = [
+            c for c, o in zip(self.text, self.offsets, strict=True) if raw_start <= o < raw_end
+        ]
+        return "".join(chars)
+
+
+_MD_PATTERNS = (
+    re.compile(r"!?\[(?P<keep>[^\]\n]*)\]\([^)\n]*\)"),  # links and images: keep the text
+    re.compile(r"\*\*(?P<keep>[^*\n]+)\*\*"),  # bold
+    re.compile(r"__(?P<keep>[^_\n]+)__"),
+    re.compile(r"(?<![\w*])\*(?P<keep>[^*\s][^*\n]*?)\*(?![\w*])"),  # italic
+    re.compile(r"(?<!\w)_(?P<keep>[^_\s][^_\n]*?)_(?!\w)"),
+    re.compile(r"`(?P<keep>[^`\n]+)`"),  # code
+)
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+")
+_MD_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_MD_QUOTE = re.compile(r"^[ \t]*>[ \t]?")
+
+
+def display(meta: SourceMeta | None, raw: str, base: int = 0) -> Display:
+    """Shown text of ``raw`` (which starts at file offset ``base``).
+
+    Plain text is shown as is (whitespace runs collapse in HTML anyway). For Markdown the markup
+    is dropped and its text kept: ``[text](url)`` -> ``text``, ``**b**`` -> ``b``, a heading's
+    ``#`` and a list item's marker at the start of a line (the passage kind says which it was).
+    """
+    if meta is None or meta.format != "markdown":
+        return Display(raw, tuple(range(base, base + len(raw))))
+    drop = [False] * len(raw)
+    kind = "paragraph"
+    pos = 0
+    for line in raw.splitlines(keepends=True):
+        for pattern, line_kind in ((_MD_HEADING, "heading"), (_MD_ITEM, "item"), (_MD_QUOTE, "")):
+            m = pattern.match(line)
+            if m:
+                for i in range(pos + m.start(), pos + m.end()):
+                    drop[i] = True
+                if pos == 0 and line_kind:
+                    kind = line_kind
+                break
+        if kind == "heading" and pos == 0:
+            stripped = line.rstrip()
+            closing = re.search(r"[ \t]+#+$", stripped)
+            if closing:
+                for i in range(pos + closing.start(), pos + len(stripped)):
+                    drop[i] = True
+        pos += len(line)
+    for pattern in _MD_PATTERNS:
+        for m in pattern.finditer(raw):
+            if drop[m.start()] or drop[m.end() - 1]:
+                continue
+            keep_start, keep_end = m.span("keep")
+            for i in range(m.start(), keep_start):
+                drop[i] = True
+            for i in range(keep_end, m.end()):
+                drop[i] = True
+    text = "".join(c for c, d in zip(raw, drop, strict=True) if not d)
+    offsets = tuple(base + i for i, d in enumerate(drop) if not d)
+    return Display(text, offsets, kind)
+
+
+def loaded_sources(config: Any, confdir: str | Path, refresh: bool = False) -> LoadedSources | None:
+    """The sources configured by ``karabakh_sources`` (None when the feature is off)."""
+    if not config.karabakh_sources:
+        return None
+    directory, metadata = sources_paths(
+        confdir, config.karabakh_sources, config.karabakh_sources_metadata
+    )
+    return load_cached(directory, metadata, refresh=refresh)

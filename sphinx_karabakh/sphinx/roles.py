@@ -1,0 +1,71 @@
+"""Inline roles of the ``karabakh`` domain.
+
+* ``:karabakh:q:`SRC:p4.s2``` — the passage's text, in quotes, linked to its anchor;
+* ``:karabakh:verify:`typed words <SRC or SRC:p4>``` — a typed inline quote, verified (the
+  target is optional: without it every source is searched).
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.nodes import Node, system_message
+from sphinx.util.docutils import SphinxRole
+from sphinx.util.nodes import split_explicit_title
+
+from sphinx_karabakh.sources.model import Verdict
+from sphinx_karabakh.sphinx.directives import KarabakhMixin, badge, error_inline, shown_text
+from sphinx_karabakh.sphinx.domain import passage_xref
+
+
+def _quoted(text: str) -> str:
+    return f"“{text}”"
+
+
+class QuoteRole(KarabakhMixin, SphinxRole):
+    """``:karabakh:q:`SRC:p4.s2``` -> “text” linked to the passage on its source page."""
+
+    def run(self) -> tuple[list[Node], list[system_message]]:
+        pid = self.text.strip()
+        loaded = self.sources()
+        found = self.lookup(loaded, pid) if loaded is not None else None
+        if found is None:
+            return [error_inline(f"[unknown passage {pid}]")], []
+        source, passage = found
+        anchor = self.serial_anchor("kq", passage.id)
+        self.record_quote("q", anchor, source, passage)
+        text = _quoted(" ".join(shown_text(source, passage)))
+        outer = nodes.inline(classes=["karabakh-q"], ids=[anchor])
+        outer += passage_xref(passage.id, nodes.inline(text, text, classes=["karabakh-q-text"]))
+        return [outer], []
+
+
+class VerifyRole(KarabakhMixin, SphinxRole):
+    """``:karabakh:verify:`typed words <SRC>``` -> “typed words”, proved against the source."""
+
+    def run(self) -> tuple[list[Node], list[system_message]]:
+        has_target, typed, target = split_explicit_title(self.text)
+        typed = " ".join(typed.split())
+        target = target.strip() if has_target else None
+        outer = nodes.inline(classes=["karabakh-q", "karabakh-verify"])
+        shown = nodes.inline(_quoted(typed), _quoted(typed), classes=["karabakh-q-text"])
+        loaded = self.sources()
+        match = self.verify(loaded, typed, target) if loaded is not None else None
+        if match is None:
+            outer += shown
+            outer += badge("unchecked", "not checked")
+            return [outer], []
+        found = self.match_passage(loaded, match)
+        anchor = self.serial_anchor("kv", match.passage or target or "quote")
+        outer["ids"].append(anchor)
+        if found is not None:
+            source, passage = found
+            self.record_quote("verify", anchor, source, passage, typed, match.verdict.value)
+            outer += passage_xref(passage.id, shown)
+        else:
+            outer += shown
+        if match.verdict is not Verdict.VERIFIED:
+            outer["classes"].append("karabakh-misquote")
+            label = "misquote" if match.verdict is Verdict.MISQUOTE else "not found"
+            outer += nodes.Text(" ")
+            outer += badge("misquote", label)
+        return [outer], []
