@@ -1,0 +1,546 @@
+"""Find a document's reference section and split it into one ``RawReference`` per reference.
+
+Flow: document text -> heading candidates (``#`` headings, underlined, ``**bold**`` lines, plain
+lines standing alone, numbered "7. References") -> the reference heading whose section yields the
+most references -> that section's lines -> sub-headings become categories, everything else is
+grouped into references (list markers, blank lines, hanging or first-line indents, "Retrieved
+from …" and bare URL lines that belong to the reference above) -> ``ReferenceSection``.
+
+``split_entries`` is the simple contract for a file that holds only references: paragraphs
+separated by blank lines, or one reference per line when there are no blank lines.
+Knows nothing of Sphinx.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sphinx_karabakh.refs.model import RawReference
+
+__all__ = [
+    "Heading",
+    "ReferenceSection",
+    "find_reference_section",
+    "is_reference_heading",
+    "split_entries",
+    "split_section_lines",
+]
+
+#: Headings that open a reference section (compared case- and accent-insensitively).
+REFERENCE_TITLES = frozenset(
+    {
+        "references", "reference", "reference list", "list of references", "references cited",
+        "cited references", "bibliography", "bibliographies", "selected bibliography",
+        "select bibliography", "works cited", "works consulted", "literature", "literature cited",
+        "cited literature", "sources", "source list", "list of sources", "sources and literature",
+        "bibliography and sources", "notes and references", "references and notes",
+        "references and further reading", "bibliography and references",
+        # other languages (accents are folded before comparing)
+        "literatur", "literaturverzeichnis", "quellen", "quellenverzeichnis", "quellen und literatur",
+        "bibliographie", "references bibliographiques", "bibliografia", "referencias",
+        "referencias bibliograficas", "riferimenti", "riferimenti bibliografici", "daftar pustaka",
+        "daftar referensi", "referensi", "pustaka", "literatuur",
+        "literatuurlijst", "bibliografi", "kaynakca", "kaynaklar", "litteratur", "kirjallisuus",
+        "lahteet", "piśmiennictwo", "список литературы", "литература", "список источников",
+        "источники", "библиография", "использованная литература", "список использованной литературы",
+    }
+)
+
+#: Headings that end a reference section even when they are deeper than its heading.
+_END_RE = re.compile(
+    r"^(?:appendix|appendices|annex(?:es)?|annexe|anhang|apendice|apéndice|lampiran|приложение"
+    r"|notes?|endnotes|footnotes|anmerkungen|catatan|about the authors?|author biograph(?:y|ies)"
+    r"|biograph(?:y|ies)|biographical notes?|notes on contributors|contributors|about us"
+    r"|acknowledge?ments?|funding|conflicts? of interest|competing interests|declarations?"
+    r"|supplementary(?: material| materials| information| data)?|supporting information"
+    r"|tables?|figures?|figure captions|index|glossary|abbreviations|author contributions"
+    r"|data availability(?: statement)?|ethics(?: statement)?|author information|correspondence"
+    r"|further reading|recommended citation|how to cite|copyright|license|disclaimer)\b",
+    re.IGNORECASE,
+)
+
+#: Words that make a short sub-heading a category of references ("Books", "Online Articles").
+_CATEGORY_WORDS = frozenset(
+    {
+        "books", "book", "chapters", "chapter", "monographs", "articles", "article", "journal",
+        "journals", "periodicals", "online", "internet", "web", "website", "websites", "electronic",
+        "news", "newspapers", "newspaper", "magazines", "media", "reports", "report", "official",
+        "government", "documents", "document", "legal", "laws", "legislation", "treaties", "cases",
+        "primary", "secondary", "archival", "archives", "archive", "interviews", "speeches",
+        "statements", "conference", "conferences", "proceedings", "papers", "theses", "thesis",
+        "dissertations", "datasets", "data", "software", "other", "others", "miscellaneous",
+        "unpublished", "sources", "literature", "press", "reviews", "encyclopedias", "dictionaries",
+        "films", "audiovisual", "policy", "grey", "gray", "publications", "resources", "materials",
+        "buku", "jurnal", "artikel", "situs", "bucher", "zeitschriften", "aufsatze", "monografien",
+        "sekundarliteratur", "primarliteratur", "quellen", "ouvrages", "livres", "sites", "revistas",
+        "libros", "articulos", "fuentes", "libri", "riviste", "книги", "статьи", "источники",
+        "монографии", "интернет", "сайты",
+    }
+)
+
+_ATX_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+_UNDERLINE_RE = re.compile(r"^ {0,3}([=\-~^\"'`#*+:.])\1{2,}\s*$")
+_UNDERLINE_LEVEL = {"=": 1, "-": 2, "~": 3, "^": 4, '"': 5}
+_EMPH_LINE_RE = re.compile(r"^\s*(\*\*|__|\*|_)(?!\s)(.+?)(?<!\s)\1\s*:?\s*$")
+_NUMBERING_RE = re.compile(r"^(?:(\d{1,2}(?:\.\d{1,2})*)\.?|([IVXLC]{1,6})\.|([A-Z])\.)\s+(?=\S)")
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+#: A list marker at the start of a reference: bullets, [1], (1), 1. or 1)
+_MARKER_RE = re.compile(
+    r"^(?:(?P<bullet>[-*+•●▪◦‣–])\s+"
+    r"|\[(?P<blabel>[^\]\s]{1,12})\]\s*"
+    r"|\((?P<plabel>\d{1,3})\)\s+"
+    r"|(?P<nlabel>\d{1,3})[.)]\s+)"
+)
+
+#: A line that continues the reference above even after a blank line.
+_ATTACHED_RE = re.compile(
+    r"^(?:retrieved\b|available\s+(?:at|from|online|on)\b|accessed\b|last\s+accessed\b|viewed\b"
+    r"|online\s*:|url\s*:|doi\s*:|https?://|www\.|<\s*https?://|\[\s*https?://|\(\s*accessed\b"
+    r"|\[\s*accessed\b|\[online\]|\(online\)|diakses\b|abgerufen\b|zugegriffen\b|consulté\b"
+    r"|disponible\s+(?:en|sur)\b|dostupno\b|доступно\b|режим доступа\b|isbn\b|issn\b)",
+    re.IGNORECASE,
+)
+
+_YEAR_RE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0400-\u042f"
+_NAME = rf"[{_UP}][\w'’\-]+"
+_START_RES = (
+    # Surname, X.   De Waal, T.   Sterling-Folker, J.   Smith, John
+    re.compile(rf"^[\"“]?(?:(?:van|von|de|der|den|del|della|di|da|du|la|le|al|el|ten|ter)\s+)?"
+               rf"{_NAME}(?:\s+{_NAME}){{0,2}},\s*(?:[{_UP}]|\(|\d{{4}})"),
+    # Vancouver: Smith AB, Jones C.
+    re.compile(rf"^{_NAME}\s+[{_UP}]{{1,3}}[,.]"),
+    # upper-case names and acronyms: RFE/RL, 2020.  RYTÖVUORI-APUNEN, H.
+    re.compile(rf"^[{_UP}][{_UP}/&\-]+[,.]\s"),
+    # initials first: J. Smith, A.-B. Jones and
+    re.compile(rf"^(?:[{_UP}]\.\s?-?){{1,3}}\s*{_NAME}"),
+    # particle first in lower case: van Dijk, T.  de Waal, T.
+    re.compile(rf"^(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter)\s+{_NAME}(?:\s+{_NAME})?,"),
+)
+_CONTINUATION_START_RE = re.compile(
+    r"^(?:in\b|in:|pp?\.|vol\b|vol\.|no\.|&|and\b|eds?\.|\(eds?\.?\)|edited\b|\(|:|,|;)", re.IGNORECASE
+)
+_PARTICLE_START_RE = re.compile(r"^(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter|al|el|bin|ibn)\s+[A-Z]")
+_URL_END_RE = re.compile(r"(?:https?://|www\.|doi\.org/|doi:)\S*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A line that may be a heading. ``rank``: 1–6 for ``#``/underlined headings (their level),
+    the depth for numbered plain headings, 7 for a bold or italic line, 8 for a plain line."""
+
+    line: int  # 1-based line of the heading text
+    last_line: int  # last line it occupies (its underline)
+    title: str
+    rank: int
+    kind: str  # "atx" | "underline" | "emphasis" | "numbered" | "plain"
+
+
+@dataclass(frozen=True)
+class ReferenceSection:
+    """The reference section of a document: its heading, the lines it spans and its references."""
+
+    heading: Heading
+    start_line: int  # first line after the heading (1-based)
+    end_line: int  # last line of the section (1-based, inclusive)
+    references: tuple[RawReference, ...]
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Heading line to last line, both 1-based and inclusive: the part a citation scan skips."""
+        return self.heading.line, self.end_line
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used to compare headings (Cyrillic letters kept)."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.replace("ß", "ss")
+
+
+_REFERENCE_KEYS = frozenset(fold(t) for t in REFERENCE_TITLES)
+
+
+def _clean_title(text: str) -> str:
+    text = re.sub(r"[*_`]+", "", text).strip()
+    text = re.sub(r"\\([^\w\s])", r"\1", text)
+    return text.strip().rstrip(":").strip()
+
+
+def _title_key(text: str) -> str:
+    """"7. **REFERENCES**:" -> "references"."""
+    text = _clean_title(text.strip().lstrip("#"))
+    m = _NUMBERING_RE.match(text)
+    if m:
+        text = text[m.end():]
+    text = fold(text)
+    text = re.sub(r"[^\w\s]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_reference_heading(title: str) -> bool:
+    """Is this heading text one that opens a reference section ("References", "7. Literatur")?"""
+    key = _title_key(title)
+    return key in _REFERENCE_KEYS
+
+
+def _is_end_heading(title: str) -> bool:
+    key = _title_key(title)
+    return bool(_END_RE.match(key)) or is_reference_heading(title)
+
+
+def _is_category_title(title: str) -> bool:
+    key = _title_key(title)
+    words = key.split()
+    if not words or len(words) > 6 or _is_end_heading(title):
+        return False
+    return any(w in _CATEGORY_WORDS for w in words)
+
+
+def _expand(line: str) -> str:
+    return line.expandtabs(4).rstrip("\r\n").rstrip()
+
+
+def find_headings(lines: list[str]) -> list[Heading]:
+    """Every line that may be a heading, in order (fenced code blocks skipped)."""
+    out: list[Heading] = []
+    fence = ""
+    n = len(lines)
+    skip_next = False
+    for i, raw in enumerate(lines):
+        if skip_next:
+            skip_next = False
+            continue
+        line = _expand(raw)
+        m = _FENCE_RE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        stripped = line.strip()
+        if not stripped:
+            continue
+        m = _ATX_RE.match(line)
+        if m:
+            out.append(Heading(i + 1, i + 1, _clean_title(m.group(2)), len(m.group(1)), "atx"))
+            continue
+        nxt = _expand(lines[i + 1]) if i + 1 < n else ""
+        mu = _UNDERLINE_RE.match(nxt)
+        if mu and not _UNDERLINE_RE.match(line) and not _MARKER_RE.match(stripped) and len(stripped) <= 120:
+            char = mu.group(1)
+            out.append(Heading(i + 1, i + 2, _clean_title(stripped), _UNDERLINE_LEVEL.get(char, 3), "underline"))
+            skip_next = True
+            continue
+        if _UNDERLINE_RE.match(line):
+            continue
+        if len(line) - len(line.lstrip()) > 3:
+            continue  # an indented line is not a heading (tables of contents, hanging lines)
+        prev_blank = i == 0 or not lines[i - 1].strip() or _UNDERLINE_RE.match(_expand(lines[i - 1]))
+        next_blank = i + 1 >= n or not nxt.strip()
+        me = _EMPH_LINE_RE.match(stripped)
+        if me and len(me.group(2).split()) <= 12 and "](" not in stripped:
+            out.append(Heading(i + 1, i + 1, _clean_title(me.group(2)), 7, "emphasis"))
+            continue
+        words = stripped.split()
+        if len(words) > 8 or len(stripped) > 80 or (stripped.endswith((".", ",", ";")) and not _NUMBERING_RE.match(stripped)):
+            continue
+        if _YEAR_RE.search(stripped) or "://" in stripped or "," in stripped:
+            continue
+        mn = _NUMBERING_RE.match(stripped)
+        if mn and mn.group(1):
+            rest = stripped[mn.end():]
+            if rest[:1].isupper() and not rest.endswith("."):
+                depth = mn.group(1).count(".") + 1
+                out.append(Heading(i + 1, i + 1, _clean_title(rest), depth, "numbered"))
+            continue
+        if mn and (mn.group(2) or mn.group(3)):
+            rest = stripped[mn.end():]
+            out.append(Heading(i + 1, i + 1, _clean_title(rest), 1, "numbered"))
+            continue
+        if (prev_blank or next_blank) and stripped[:1].isupper():
+            out.append(Heading(i + 1, i + 1, _clean_title(stripped), 8, "plain"))
+    return out
+
+
+# -- the section ---------------------------------------------------------------------------------
+
+
+def find_reference_section(text: str) -> ReferenceSection | None:
+    """The document's reference section, or None when it has none.
+
+    When several headings qualify (a table of contents also says "References"), the one whose
+    section holds the most references wins; on a tie, the last one.
+    """
+    lines = text.splitlines()
+    headings = find_headings(lines)
+    best: ReferenceSection | None = None
+    for idx, h in enumerate(headings):
+        if not is_reference_heading(h.title):
+            continue
+        section = _section_from(lines, headings, idx)
+        if best is None or len(section.references) >= len(best.references):
+            best = section
+    if best is not None and not best.references:
+        return best if best.heading.kind != "plain" else None
+    return best
+
+
+def _section_from(lines: list[str], headings: list[Heading], idx: int) -> ReferenceSection:
+    head = headings[idx]
+    end = len(lines)  # last line, 1-based inclusive
+    categories: dict[int, Heading] = {}
+    for h in headings[idx + 1:]:
+        if _is_end_heading(h.title):
+            end = h.line - 1
+            break
+        if h.kind == "numbered" and head.kind in ("plain", "numbered") and h.rank <= head.rank:
+            end = h.line - 1  # "8. Appendix" after "7. References" in a plain-text paper
+            break
+        if h.rank > head.rank:
+            if h.kind in ("plain", "numbered"):
+                if _is_category_title(h.title) or (h.kind == "plain" and _plain_category(lines, h)):
+                    categories[h.line] = h
+                continue
+            categories[h.line] = h
+            continue
+        if _is_category_title(h.title):
+            categories[h.line] = h
+            continue
+        if h.kind in ("plain", "numbered"):
+            continue  # a short plain or numbered line inside the list: part of a reference
+        end = h.line - 1
+        break
+    refs = split_section_lines(lines, head.last_line + 1, end, categories)
+    return ReferenceSection(head, head.last_line + 1, end, tuple(refs))
+
+
+def _plain_category(lines: list[str], h: Heading) -> bool:
+    """A short plain line alone between blank lines, with no digits, and a reference after it."""
+    t = h.title
+    if any(c.isdigit() for c in t) or len(t.split()) > 5 or t.endswith((".", ",", ";")):
+        return False
+    i = h.line  # index of the next line (0-based == 1-based of heading)
+    before_blank = h.line < 2 or not lines[h.line - 2].strip()
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if not before_blank or i >= len(lines):
+        return False
+    following = _MARKER_RE.sub("", lines[i].strip(), count=1)
+    return _looks_like_start(following) or bool(_MARKER_RE.match(lines[i].strip()))
+
+
+# -- splitting -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    line: int
+    parts: list[str]
+    category: str
+    label: str
+    indent: int
+    marked: bool
+
+
+def _strip_marker(text: str) -> tuple[str, str, bool]:
+    """(text without its list marker, the label if numbered, whether it had a marker)."""
+    m = _MARKER_RE.match(text)
+    if not m:
+        return text, "", False
+    rest = text[m.end():]
+    if m.group("blabel") is not None and not rest:
+        return text, "", False
+    label = m.group("blabel") or m.group("plabel") or m.group("nlabel") or ""
+    if m.group("blabel") and m.group("blabel").casefold() in ("online", "internet", "pdf"):
+        return text, "", False
+    return rest.strip(), label, True
+
+
+def _looks_like_start(text: str) -> bool:
+    """Does this line look like the first line of a reference (an author or a year soon)?"""
+    if not text or _CONTINUATION_START_RE.match(text):
+        return False
+    if any(r.match(text) for r in _START_RES):
+        return True
+    m = _YEAR_RE.search(text[:140])
+    if m and text[:1].isupper():
+        before = text[: m.start()]
+        return len(before.split()) <= 12 and not before.rstrip().endswith(("pp.", "p.", "vol."))
+    return False
+
+
+def _ends_terminal(text: str) -> bool:
+    t = text.rstrip()
+    return bool(t) and (t[-1] in ".)]>”\"'»" or t[-1].isdigit() or bool(_URL_END_RE.search(t)))
+
+
+def _join(parts: list[str]) -> str:
+    out = ""
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        if not out:
+            out = part
+            continue
+        last = out.split()[-1] if out.split() else ""
+        in_url = "://" in last or last.startswith(("www.", "doi:", "<http", "[http"))
+        if in_url and out[-1] in "/-_.?=&#%" and not part.startswith(("(", "[", "Retrieved", "Accessed")):
+            out += part
+        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and part[:1].islower():
+            out += part  # hyphen kept: nothing is lost ("Post-\nSoviet" -> "Post-Soviet")
+        else:
+            out += " " + part
+    return out
+
+
+def split_section_lines(
+    lines: list[str], first: int, last: int, categories: dict[int, Heading] | None = None
+) -> list[RawReference]:
+    """Split document lines ``first..last`` (1-based, inclusive) into references.
+
+    ``categories`` maps a line number to the sub-heading there (its underline, if any, is skipped).
+    """
+    categories = categories or {}
+    skip: set[int] = set()
+    for h in categories.values():
+        skip.update(range(h.line, h.last_line + 1))
+    items: list[tuple[int, str, int]] = []  # (lineno, text, indent); text "" = blank
+    for no in range(first, min(last, len(lines)) + 1):
+        if no in categories:
+            items.append((no, "\x00" + categories[no].title, 0))
+            continue
+        if no in skip:
+            continue
+        line = _expand(lines[no - 1])
+        if _UNDERLINE_RE.match(line) and len(line.strip()) >= 3 and set(line.strip()) <= set("-=*_~"):
+            items.append((no, "", 0))  # a rule between groups
+            continue
+        stripped = line.strip()
+        items.append((no, stripped, len(line) - len(line.lstrip()) if stripped else 0))
+    blocks = _block_styles(items)
+    entries: list[_Entry] = []
+    category = ""
+    current: _Entry | None = None
+    prev_blank = True
+    prev_text = ""
+    for pos, (no, text, indent) in enumerate(items):
+        if not text:
+            prev_blank = True
+            continue
+        if text.startswith("\x00"):
+            category = text[1:]
+            current = None
+            prev_blank = True
+            continue
+        body, label, marked = _strip_marker(text)
+        style = blocks.get(pos, "flat-wrapped")
+        if current is not None and not marked and _ATTACHED_RE.match(body):
+            new = False
+        elif current is None or marked:
+            new = True
+        elif prev_blank:
+            if current.marked and indent > current.indent:
+                new = False  # an indented paragraph inside a list item
+            elif body[:1].islower() and not _ends_terminal(prev_text) and not _PARTICLE_START_RE.match(body):
+                new = False  # a reference broken by a page break
+            else:
+                new = True
+        elif current.marked:
+            new = False  # indented or lazy continuation of a list item
+        elif style.startswith("hanging:"):
+            new = indent <= int(style.split(":")[1])
+        elif style.startswith("firstindent:"):
+            new = indent >= int(style.split(":")[1])
+        elif style == "flat-lines":
+            new = not _CONTINUATION_START_RE.match(body) and (
+                _looks_like_start(body) or (_ends_terminal(prev_text) and (body[:1].isupper() or body[:1] in "\"“'‘"))
+            )
+        else:  # wrapped paragraphs: only a clear new start after a finished line
+            new = _ends_terminal(prev_text) and _looks_like_start(body) and _strong_start(body)
+        if new:
+            current = _Entry(no, [body], category, label, indent, marked)
+            entries.append(current)
+        else:
+            assert current is not None
+            current.parts.append(body)
+        prev_blank = False
+        prev_text = body
+    return [RawReference(_join(e.parts), e.line, e.category, e.label) for e in entries if _join(e.parts)]
+
+
+def _strong_start(text: str) -> bool:
+    return any(r.match(text) for r in _START_RES[:3] + _START_RES[4:])
+
+
+def _block_styles(items: list[tuple[int, str, int]]) -> dict[int, str]:
+    """For each item position, the style of the block (run of non-blank lines) it is in."""
+    styles: dict[int, str] = {}
+    block: list[int] = []
+
+    def close() -> None:
+        if not block:
+            return
+        rows = [(items[p][1], items[p][2]) for p in block]
+        texts = [_strip_marker(t)[0] for t, _ in rows]
+        indents = [i for _, i in rows]
+        style = "flat-wrapped"
+        if len(rows) >= 2 and len(set(indents)) > 1:
+            low = min(indents)
+            if indents[0] == low:
+                style = f"hanging:{low}"
+            else:
+                high = indents[0]
+                starts_high = sum(1 for t, i in zip(texts, indents, strict=True) if i >= high and _looks_like_start(t))
+                style = f"firstindent:{high}" if starts_high >= 1 else f"hanging:{low}"
+        elif len(rows) >= 2:
+            starts = sum(1 for t in texts if _looks_like_start(t) and not _ATTACHED_RE.match(t))
+            ended = sum(1 for t in texts if _ends_terminal(t))
+            if starts >= 0.6 * len(rows) or (starts >= 2 and ended >= 0.8 * len(rows)):
+                style = "flat-lines"
+        for p in block:
+            styles[p] = style
+        block.clear()
+
+    for pos, (_, text, _) in enumerate(items):
+        if not text or text.startswith("\x00"):
+            close()
+        else:
+            block.append(pos)
+    close()
+    return styles
+
+
+def split_entries(text: str) -> list[RawReference]:
+    """A file of references only: paragraphs separated by blank lines are references; with no
+    blank line between references, every non-blank line is one. List markers are taken off."""
+    lines = text.splitlines()
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    if not nonblank:
+        return []
+    has_gap = any(not lines[i].strip() for i in range(nonblank[0], nonblank[-1]))
+    groups: list[list[int]] = []
+    if has_gap:
+        cur: list[int] = []
+        for i in range(nonblank[0], nonblank[-1] + 1):
+            if lines[i].strip():
+                cur.append(i)
+            elif cur:
+                groups.append(cur)
+                cur = []
+        if cur:
+            groups.append(cur)
+    else:
+        groups = [[i] for i in nonblank]
+    out: list[RawReference] = []
+    for g in groups:
+        first, label, _ = _strip_marker(lines[g[0]].strip())
+        parts = [first] + [lines[i].strip() for i in g[1:]]
+        out.append(RawReference(_join(parts), g[0] + 1, "", label))
+    return out
