@@ -183,21 +183,31 @@ def _case_ok(q: TypedQuote, norm: Normalized, hit: _Hit) -> bool:
     return True
 
 
-def _negation_in_gap(kind: str, gap: str) -> str | None:
+def _negation_in_gap(kind: str, gap: str, left: str = "") -> str | None:
     """A negation the gap hides from the reader, if any.
 
-    For an elision only the clause parts that share a sentence with kept text count: leaving out
-    a whole sentence that contains "not" is fine; cutting "not" out of a kept sentence is not.
+    For an elision only the parts that share a sentence with kept text count: leaving out a whole
+    sentence that contains "not" is fine; cutting "not" out of a kept sentence is not.
+    ``left`` is the kept fragment before the gap.
     """
     if kind == "insert":
         m = _NEG_RX.search(gap)
         return m.group() if m else None
-    chunks = re.split(r"[.!?;] ", gap)
-    for chunk in (chunks[0], chunks[-1]):
+    chunks = _SENTENCE_END.split(gap)
+    shared = []
+    if not _CLOSED.search(left):
+        shared.append(chunks[0])  # the rest of the left fragment's sentence
+    if not _CLOSED.search(gap.rstrip()):
+        shared.append(chunks[-1])  # the start of the right fragment's sentence
+    for chunk in shared:
         m = _NEG_RX.search(chunk)
         if m:
             return m.group()
     return None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])['\")\]]* ")
+_CLOSED = re.compile(r"[.!?;]['\")\]]*$")
 
 
 # --- fuzzy -----------------------------------------------------------------------------------
@@ -288,8 +298,8 @@ def match_targets(q: TypedQuote, targets: Sequence[Target]) -> QuoteMatch:
                     break
             else:
                 neg = next(
-                    (n for kind, gap in zip(q.gaps, hit.gap_texts, strict=True)
-                     if (n := _negation_in_gap(kind, gap))),
+                    (n for kind, gap, left in zip(q.gaps, hit.gap_texts, q.fragments, strict=False)
+                     if (n := _negation_in_gap(kind, gap, left))),
                     None,
                 )
                 src = t.norm.text[hit.spans[0][0] : hit.spans[-1][1]]
