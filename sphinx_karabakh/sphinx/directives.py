@@ -21,6 +21,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_karabakh.sources.model import Passage, QuoteMatch, SourceMeta, Verdict
 from sphinx_karabakh.sphinx.domain import (
+    UNKNOWN,
     AnnotationRecord,
     KarabakhDomain,
     QuoteRecord,
@@ -114,6 +115,19 @@ class KarabakhMixin:
         except (KeyError, ValueError):
             pass
         self.warn(self.unknown_message("passage", passage_id, loaded), "unknown-passage")
+        # Remember where it was asked for: a drift report can then name this line.
+        self.kdomain.note_quote(
+            QuoteRecord(
+                docname=self.env.docname,
+                lineno=self.lineno,
+                anchor="",
+                passage=passage_id,
+                paragraphs=(),
+                source=source_id,
+                kind=UNKNOWN,
+                verdict=UNKNOWN,
+            )
+        )
         return None
 
     def lookup_source(self, loaded: LoadedSources, source_id: str) -> Any | None:

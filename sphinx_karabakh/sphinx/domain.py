@@ -31,6 +31,9 @@ from sphinx.util.nodes import make_refnode
 
 from sphinx_karabakh.sphinx.passages import anchor_id, source_anchor, source_of
 
+#: ``QuoteRecord.kind``/``verdict`` of a quote whose passage ID is unknown (kept for locations).
+UNKNOWN = "unknown"
+
 
 @dataclass(frozen=True)
 class QuoteRecord:
@@ -42,7 +45,7 @@ class QuoteRecord:
     passage: str  # the passage quoted (or, for a typed quote, matched)
     paragraphs: tuple[str, ...]  # paragraph IDs the passage covers
     source: str
-    kind: str  # "quote" | "q" | "verify"
+    kind: str  # "quote" | "q" | "verify" | "unknown"
     typed: str = ""  # the writer's text, for typed quotes
     verdict: str = "verified"  # sources.model.Verdict value
     hash: str = ""  # the passage's content hash when read
@@ -151,6 +154,8 @@ class KarabakhDomain(Domain):
             if docname in self.env.all_docs:
                 derived.source_docs[source_id] = docname
         for record in self.all_quotes():
+            if record.kind == UNKNOWN:
+                continue
             derived.times_quoted[record.source] = derived.times_quoted.get(record.source, 0) + 1
             for pid in record.paragraphs:
                 derived.quoted_in.setdefault(pid, []).append(record)

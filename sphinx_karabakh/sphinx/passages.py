@@ -65,7 +65,9 @@ def _load(directory: Path, metadata: Path, fingerprint: str) -> LoadedSources:
     try:
         sourceset = load_sources(directory, metadata=metadata)
     except SourceError as exc:
-        return LoadedSources(directory, metadata, fingerprint, None, (exc,))
+        sourceset, errors = _load_each(directory, metadata, exc)
+        if sourceset is None:
+            return LoadedSources(directory, metadata, fingerprint, None, tuple(errors))
     except (OSError, ValueError, UnicodeError) as exc:  # never crash the build on bad input
         err = SourceError(f"cannot load sources: {exc}", path=metadata)
         return LoadedSources(directory, metadata, fingerprint, None, (err,))
@@ -83,6 +85,31 @@ def _load(directory: Path, metadata: Path, fingerprint: str) -> LoadedSources:
             continue
         files[source_id] = path if path.is_absolute() else directory / path
     return LoadedSources(directory, metadata, fingerprint, sourceset, tuple(errors), files)
+
+
+def _load_each(
+    directory: Path, metadata: Path, first: SourceError
+) -> tuple[Any | None, list[SourceError]]:
+    """After a failed load: keep every source that loads, report each one that does not.
+
+    A broken metadata file still stops everything (there is nothing to go on); a single
+    unreadable source file only loses that source.
+    """
+    from sphinx_karabakh.sources import SourceSet, load_source_file, parse_metadata
+
+    if not metadata.is_file():
+        return None, [first]
+    try:
+        metas = parse_metadata(metadata)
+    except SourceError as exc:
+        return None, [exc]
+    good, errors = [], []
+    for meta in metas:
+        try:
+            good.append(load_source_file(directory / meta.file, meta))
+        except SourceError as exc:
+            errors.append(exc)
+    return SourceSet(good, directory=directory), errors or [first]
 
 
 def _source_ids(sourceset: Any) -> list[str]:

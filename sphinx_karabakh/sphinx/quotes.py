@@ -109,11 +109,12 @@ def before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None
     if loaded is None:
         return
     for error in loaded.errors:
-        location = None
-        if error.path:
-            location = f"{error.path}:{error.line}" if error.line else error.path
+        # "file:line" is taken as is; a bare path would be read as a docname, so it goes
+        # into the message instead.
+        location = f"{error.path}:{error.line}" if error.path and error.line else None
+        where = f"{error.path}: " if error.path and not error.line else ""
         logger.warning(
-            f"{error.reason} (the build goes on without it)",
+            f"{where}{error.reason} (the build goes on without it)",
             location=location,
             type="karabakh",
             subtype="source",
@@ -163,15 +164,26 @@ def _load_lock(path: Path) -> Any | None:
     except (SourceError, OSError, ValueError) as exc:
         logger.warning(
             f"cannot read the lock file: {exc}; it will be rewritten",
-            location=str(path),
             type="karabakh",
             subtype="drift",
         )
         return LockFile()
 
 
+#: Lock keys of typed quotes start with this; the rest is the typed text.
+TYPED = "typed: "
+
+
 def lock_key(record: QuoteRecord) -> str:
-    """One lock entry per quoted passage (the entry lists the documents quoting it)."""
+    """The lock entry of a quote; the entry lists the documents quoting it.
+
+    A quote by ID is pinned under that ID (``legiec-2020:p4``): when the source changes under
+    it, the pin says so until the writer fixes the quote or accepts (``karabakh_lock_update``).
+    A typed quote is pinned under its text (``typed: about 2,000 soldiers``): it is proved
+    again on every build, so while it verifies its pin follows the passage it matches.
+    """
+    if record.kind == "verify":
+        return TYPED + " ".join(record.typed.split())
     return record.passage
 
 
@@ -186,8 +198,8 @@ def pinned_records(domain: KarabakhDomain) -> dict[str, list[QuoteRecord]]:
 
 def report_drift(app: Sphinx, domain: KarabakhDomain, loaded: LoadedSources) -> None:
     """``karabakh.drift`` for each pinned quote whose passage moved, changed or is gone."""
-    if app.config.karabakh_lockfile is None:
-        return
+    if app.config.karabakh_lockfile is None or app.config.karabakh_lock_update:
+        return  # with lock_update the pins are being refreshed: nothing to report
     lock = _load_lock(Path(app.config.karabakh_lockfile))
     if lock is None or not lock.entries:
         return
@@ -195,22 +207,25 @@ def report_drift(app: Sphinx, domain: KarabakhDomain, loaded: LoadedSources) -> 
     for drift in lock.check(loaded.sourceset):
         if drift.kind is DriftKind.UNCHANGED:
             continue
-        quoting = records.get(drift.key) or [
-            r for r in domain.all_quotes() if r.passage == drift.old_passage
-        ]
+        if drift.key.startswith(TYPED) and drift.key in records:
+            continue  # the typed quote was proved again this build; its pin follows it
+        if drift.key.startswith(TYPED):
+            quoting = [r for r in domain.all_quotes() if lock_key(r) == drift.key]
+        else:
+            quoting = [r for r in domain.all_quotes() if r.passage == drift.key]
         message = drift_message(drift)
-        if not quoting:
+        locations = {r.docname: (r.docname, r.lineno) for r in reversed(quoting)}
+        for docname in lock.entries[drift.key].docs:
+            if docname in domain.env.all_docs:
+                locations.setdefault(docname, (docname, None))
+        if not locations:
             logger.warning(
-                message, location=app.config.karabakh_lockfile, type="karabakh", subtype="drift"
+                f"{message} [lock file {app.config.karabakh_lockfile}]",
+                type="karabakh",
+                subtype="drift",
             )
-        seen: set[str] = set()
-        for record in quoting:
-            if record.docname in seen:
-                continue
-            seen.add(record.docname)
-            logger.warning(
-                message, location=(record.docname, record.lineno), type="karabakh", subtype="drift"
-            )
+        for docname in sorted(locations):
+            logger.warning(message, location=locations[docname], type="karabakh", subtype="drift")
 
 
 def drift_message(drift: Drift) -> str:
@@ -247,7 +262,11 @@ def write_lock(app: Sphinx, exc: BaseException | None) -> None:
         del lock.entries[key]  # the quote is no longer in any document
     for key, quoting in records.items():
         entry = lock.entries.get(key)
-        if entry is None or app.config.karabakh_lock_update:
+        current = quoting[0]
+        follows = key.startswith(TYPED) and (
+            entry is None or (entry.passage, entry.hash) != (current.passage, current.hash)
+        )
+        if entry is None or follows or app.config.karabakh_lock_update:
             try:
                 passage = loaded.sourceset.get_passage(quoting[0].passage)
             except (KeyError, ValueError):
