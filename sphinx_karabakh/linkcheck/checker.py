@@ -1,0 +1,777 @@
+"""The checker: ``Hyperlink`` -> ``CheckResult``, concurrently, politely, always finishing.
+
+What flows: ``Checker.check(links)`` judges text-only cases first (``classify.precheck``,
+``ignore`` regexes), then answers what the cache holds, then groups the rest by page (URL without
+``#fragment``) so one fetch serves every anchor and quoted passage of a page.  Page tasks go to a
+pool of daemon worker threads (global limit ``workers``); every request passes through the
+``Host`` object of its host (per-host semaphore ``per_host``, minimum interval between request
+starts, a back-off after 429/503 that resets on success, in-flight de-duplication of page
+fetches).  Results stream back to the caller (``on_result``) as they are decided; when the global
+``deadline`` passes, whatever is still queued gets ``unchecked`` and what is in flight
+``timeout``, and ``check`` returns -- the run always ends.
+
+Per page: HEAD when no body is needed, GET (streamed, at most ``max_bytes`` read) when an anchor
+or a passage must be looked for, or when HEAD is refused (405/403/501) or fails where GET may not.
+Redirects are followed by hand (``allow_redirects=False``) up to ``max_redirects`` hops, loops
+detected, each hop classified permanent (301/308) or temporary (302/303/307).  429 and 503 with
+``Retry-After`` (seconds or HTTP date) are retried after the wait when it fits in
+``retry_after_max`` (429 without the header: exponential back-off); when it does not, the verdict
+is ``rate-limited``.  Hosts that resolve to link-local addresses are refused without a request.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import socket
+import threading
+import time
+import urllib.request
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from queue import Empty, SimpleQueue
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from sphinx_karabakh import __version__
+from sphinx_karabakh.linkcheck.classify import is_link_local, precheck
+from sphinx_karabakh.linkcheck.model import CheckResult, Hyperlink, Verdict
+
+PERMANENT = frozenset({301, 308})
+TEMPORARY = frozenset({302, 303, 307})
+HEAD_REFUSED = frozenset({400, 403, 405, 406, 501})  # HEAD not supported or denied: try GET
+RETRYABLE = frozenset({429, 503})
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """Knobs of one run (CLI flags and ``karabakh_linkcheck_*`` config values map onto these)."""
+
+    workers: int = 128  # global limit: worker threads (= concurrent requests at most)
+    per_host: int = 8  # concurrent requests per host
+    timeout: float = 10.0  # read timeout of one request, and the longest one body may take
+    connect_timeout: float = 5.0
+    deadline: float | None = 900.0  # whole run, seconds; None = no limit
+    max_redirects: int = 10
+    retry_after_max: float = 30.0  # longest total wait one URL may spend on Retry-After/back-off
+    max_retries: int = 3  # retries after 429/503
+    max_bytes: int = 4 * 1024 * 1024  # body bytes read at most per page
+    min_interval: float = 0.0  # seconds between request starts on one host
+    allow_link_local: bool = False
+    ignore: tuple[str, ...] = ()  # regexes; a matching URL is ``skipped``
+    user_agent: str = f"sphinx-karabakh-linkcheck/{__version__} (+https://www.sphinx-doc.org)"
+    timeout_fails: bool = True  # does a ``timeout`` verdict fail the run?
+
+
+def is_failure(verdict: Verdict, config: CheckConfig | None = None) -> bool:
+    """``Verdict.failed``, with ``timeout`` failing only when the config says so."""
+    if verdict is Verdict.TIMEOUT and config is not None:
+        return config.timeout_fails
+    return verdict.failed
+
+
+class DeadlineReached(Exception):
+    """The global deadline passed before a request could start."""
+
+
+# --------------------------------------------------------------------------- per-host limiter
+
+class Host:
+    """One object per host (``host:port``): concurrency, pacing, back-off, in-flight de-dup."""
+
+    def __init__(self, name: str, limit: int, min_interval: float = 0.0) -> None:
+        self.name = name
+        self.limit = max(1, limit)
+        self.min_interval = min_interval
+        self._sem = threading.BoundedSemaphore(self.limit)
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
+        self._next_start = 0.0
+        self.backoff = 0.0  # extra seconds between starts after 429/503; 0 after a success
+        self._inflight: dict[str, Future] = {}
+        self.active = 0
+        self.peak = 0  # most requests in flight at once (for tests and stats)
+        self.requests = 0
+        self.addresses: list[str] | None = None  # resolved once
+
+    def acquire(self, deadline: float | None) -> None:
+        """Take a slot (semaphore), then wait for this host's pacing (min interval + back-off)."""
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self._sem.acquire(timeout=timeout):
+            raise DeadlineReached
+        try:
+            with self._cond:
+                while True:
+                    now = time.monotonic()
+                    if now >= self._next_start:
+                        self._next_start = now + self.min_interval + self.backoff
+                        break
+                    if deadline is not None and self._next_start > deadline:
+                        raise DeadlineReached
+                    self._cond.wait(self._next_start - now)
+                self.active += 1
+                self.requests += 1
+                self.peak = max(self.peak, self.active)
+        except BaseException:
+            self._sem.release()
+            raise
+
+    def release(self) -> None:
+        with self._cond:
+            self.active -= 1
+        self._sem.release()
+
+    def penalize(self) -> None:
+        """429/503 seen: admit new requests at most one per back-off (doubling from 0.25 s to 4 s)."""
+        with self._cond:
+            self.backoff = min(max(self.backoff * 2, 0.25), 4.0)
+            self._next_start = max(self._next_start, time.monotonic() + self.backoff)
+
+    def succeeded(self) -> None:
+        """A success resets the back-off and wakes requests waiting on it."""
+        with self._cond:
+            if self.backoff:
+                self.backoff = 0.0
+                self._next_start = min(self._next_start, time.monotonic() + self.min_interval)
+                self._cond.notify_all()
+
+    def once(self, key: str, fn: Callable[[], PageFetch]) -> PageFetch:
+        """Run ``fn`` for ``key`` unless the same key is already in flight or done; share it."""
+        with self._lock:
+            fut = self._inflight.get(key)
+            owner = fut is None
+            if owner:
+                fut = self._inflight[key] = Future()
+        assert fut is not None
+        if not owner:
+            return fut.result()
+        try:
+            result = fn()
+        except BaseException as exc:
+            fut.set_exception(exc)
+            raise
+        fut.set_result(result)
+        return result
+
+
+# --------------------------------------------------------------------------- page parsing
+
+class _PageScanner(HTMLParser):
+    """Collects ``id=`` / ``<a name=>`` values and (when asked) visible text, incrementally."""
+
+    def __init__(self, want_text: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.want_text = want_text
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for k, v in attrs:
+            if v is not None and (k == "id" or (k == "name" and tag in ("a", "anchor"))):
+                self.ids.add(v)
+        if tag in ("script", "style", "noscript", "template"):
+            self._skip += 1
+        elif self.want_text and tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for k, v in attrs:
+            if v is not None and (k == "id" or (k == "name" and tag == "a")):
+                self.ids.add(v)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "noscript", "template"):
+            self._skip = max(0, self._skip - 1)
+        elif self.want_text and tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.want_text and not self._skip:
+            self.parts.append(data)
+
+    def text(self) -> str:
+        return re.sub(r"[ \t\r\f\v]+", " ", "".join(self.parts))
+
+
+_BLOCK_TAGS = frozenset(
+    ["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section", "article", "header", "footer", "blockquote", "pre"]
+)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML document (script/style skipped), paragraphs on their own lines."""
+    s = _PageScanner(want_text=True)
+    s.feed(html)
+    s.close()
+    return s.text()
+
+
+# --------------------------------------------------------------------------- fetch result
+
+@dataclass
+class PageFetch:
+    """What one page fetch learned (shared by every link to that page)."""
+
+    status: int | None = None
+    final_url: str | None = None
+    hops: list[tuple[int, str]] = field(default_factory=list)
+    error: str = ""  # "", "timeout", "connection", "rate-limited", "refused", "deadline", "redirects"
+    reason: str = ""
+    content_type: str = ""
+    ids: set[str] | None = None  # anchors seen (None = body not parsed)
+    text: str | None = None  # visible text (when passages are wanted)
+    truncated: bool = False  # stopped at max_bytes before the end
+    bytes_read: int = 0
+    method: str = ""
+    elapsed: float = 0.0
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date); None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def page_key(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def _host_key(url: str) -> str:
+    p = urlsplit(url)
+    return f"{(p.hostname or '').lower()}:{p.port or (443 if p.scheme == 'https' else 80)}"
+
+
+# --------------------------------------------------------------------------- the checker
+
+@dataclass
+class _PageTask:
+    key: str
+    url: str  # the first link's URL without fragment
+    links: list[Hyperlink]
+    need_body: bool
+    anchors: set[str]
+    want_text: bool
+    state: str = "queued"  # queued | running | done
+    started: float = 0.0
+
+
+class Checker:
+    """Checks links concurrently; see the module docstring for the flow."""
+
+    def __init__(self, config: CheckConfig | None = None, cache=None) -> None:
+        self.config = config or CheckConfig()
+        self.cache = cache  # linkcheck.cache.Cache or None
+        self._hosts: dict[str, Host] = {}
+        self._hosts_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ignore = [re.compile(p) for p in self.config.ignore]
+        self._deadline_at: float | None = None
+        self.session = self._make_session()
+        self._headers = dict(self.session.headers)
+
+    def _make_session(self) -> requests.Session:
+        s = requests.Session()
+        # Without proxy variables in the environment, skip requests' per-request environment
+        # look-ups (proxies, netrc): a large share of its CPU time per request.
+        s.trust_env = bool(urllib.request.getproxies())
+        c = self.config
+        adapter = HTTPAdapter(
+            pool_connections=max(16, min(c.workers, 256)),  # host pools kept
+            pool_maxsize=max(1, min(c.per_host, c.workers)),  # connections per host pool
+            pool_block=False,
+            max_retries=0,
+        )
+        s.mount("http://", adapter)
+        s.mount("https://", adapter)
+        s.headers.update({
+            "User-Agent": c.user_agent,
+            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "Accept-Encoding": "gzip, deflate",
+        })
+        return s
+
+    def close(self) -> None:
+        self.session.close()
+
+    def host(self, url: str) -> Host:
+        key = _host_key(url)
+        with self._hosts_lock:
+            h = self._hosts.get(key)
+            if h is None:
+                h = self._hosts[key] = Host(key, self.config.per_host, self.config.min_interval)
+            return h
+
+    @property
+    def hosts(self) -> dict[str, Host]:
+        return dict(self._hosts)
+
+    # ------------------------------------------------------------------ public entry point
+
+    def check(
+        self,
+        links: Iterable[Hyperlink],
+        on_result: Callable[[CheckResult], None] | None = None,
+    ) -> list[CheckResult]:
+        """Judge every link; return one ``CheckResult`` per link, in the input order."""
+        links = list(links)
+        t_start = time.monotonic()
+        c = self.config
+        self._deadline_at = None if c.deadline is None else t_start + c.deadline
+        self._stop.clear()
+        results: dict[int, CheckResult] = {}
+        index = {id(h): i for i, h in enumerate(links)}
+
+        def emit(h: Hyperlink, r: CheckResult) -> None:
+            results[index[id(h)]] = r
+            if on_result is not None:
+                on_result(r)
+
+        tasks: dict[str, _PageTask] = {}
+        for h in links:
+            pre = self._precheck(h.url)
+            if pre is not None:
+                emit(h, self._result(h, pre[0], reason=pre[1]))
+                continue
+            if self.cache is not None:
+                hit = self.cache.get(h.url, h.expected_passages)
+                if hit is not None:
+                    emit(h, self._result(h, hit.verdict, hit.status, hit.final_url, hit.reason,
+                                         cached=True))
+                    continue
+            key = page_key(h.url)
+            t = tasks.get(key)
+            if t is None:
+                t = tasks[key] = _PageTask(key, key, [], False, set(), False)
+            t.links.append(h)
+            frag = _fragment(h.url)
+            if frag is not None:
+                t.anchors.add(frag)
+            if h.expected_passages:
+                t.want_text = True
+            t.need_body = bool(t.anchors) or t.want_text
+
+        if tasks:
+            self._run_tasks(_round_robin(list(tasks.values())), emit)
+        return [results[i] for i in range(len(links))]
+
+    # ------------------------------------------------------------------ pool
+
+    def _run_tasks(self, tasks: list[_PageTask], emit) -> None:
+        queue: deque[_PageTask] = deque(tasks)
+        qlock = threading.Lock()
+        done: SimpleQueue = SimpleQueue()
+
+        def worker() -> None:
+            while not self._stop.is_set():
+                with qlock:
+                    if not queue:
+                        return
+                    task = queue.popleft()
+                    task.state = "running"
+                    task.started = time.monotonic()
+                try:
+                    out = self._check_page(task)
+                except Exception as exc:  # never lose a URL to a bug in one page
+                    out = [self._result(h, Verdict.BROKEN, reason=f"checker error: {exc!r}")
+                           for h in task.links]
+                done.put((task, out))
+
+        n = max(1, min(self.config.workers, len(tasks)))
+        threads = [threading.Thread(target=worker, name=f"linkcheck-{i}", daemon=True) for i in range(n)]
+        for th in threads:
+            th.start()
+        remaining = len(tasks)
+        while remaining:
+            timeout = None
+            if self._deadline_at is not None:
+                timeout = self._deadline_at - time.monotonic()
+                if timeout <= 0:
+                    break
+            try:
+                task, out = done.get(timeout=timeout)
+            except Empty:
+                break
+            task.state = "done"
+            remaining -= 1
+            for h, r in zip(task.links, out, strict=True):
+                if self.cache is not None:
+                    self.cache.put(r, h.expected_passages)
+                emit(h, r)
+        if remaining:  # global deadline reached: every URL still gets a verdict
+            self._stop.set()
+            now = time.monotonic()
+            with qlock:
+                left = [t for t in tasks if t.state != "done"]
+                queue.clear()
+            for t in left:
+                for h in t.links:
+                    if t.state == "running":
+                        emit(h, self._result(h, Verdict.TIMEOUT, elapsed=now - t.started,
+                                             reason=f"global deadline ({self.config.deadline:g} s) reached while checking"))
+                    else:
+                        emit(h, self._result(h, Verdict.UNCHECKED,
+                                             reason=f"global deadline ({self.config.deadline:g} s) reached before the check started"))
+
+    # ------------------------------------------------------------------ one page
+
+    def _precheck(self, url: str) -> tuple[Verdict, str] | None:
+        for rx in self._ignore:
+            if rx.search(url):
+                return Verdict.SKIPPED, f"ignored by pattern {rx.pattern!r}"
+        return precheck(url)
+
+    def _result(self, h: Hyperlink, verdict: Verdict, status: int | None = None,
+                final_url: str | None = None, reason: str = "", elapsed: float = 0.0,
+                cached: bool = False) -> CheckResult:
+        return CheckResult(url=h.url, verdict=verdict, status=status, final_url=final_url,
+                           reason=reason, elapsed=round(elapsed, 4), cited_at=tuple(h.cited_at),
+                           cached=cached)
+
+    def _check_page(self, task: _PageTask) -> list[CheckResult]:
+        t0 = time.monotonic()
+        host = self.host(task.url)
+        fetch = host.once(task.key + ("#body" if task.need_body else "") + ("#text" if task.want_text else ""),
+                          lambda: self._fetch_page(task))
+        elapsed = time.monotonic() - t0
+        return [self._judge(h, fetch, elapsed) for h in task.links]
+
+    def _judge(self, h: Hyperlink, f: PageFetch, elapsed: float) -> CheckResult:
+        def res(v: Verdict, reason: str) -> CheckResult:
+            return self._result(h, v, f.status, f.final_url, reason, elapsed)
+
+        if f.error == "timeout":
+            return res(Verdict.TIMEOUT, f.reason)
+        if f.error == "rate-limited":
+            return res(Verdict.RATE_LIMITED, f.reason)
+        if f.error == "refused":
+            return res(Verdict.SKIPPED, f.reason)
+        if f.error == "deadline":
+            return res(Verdict.UNCHECKED, f.reason)
+        if f.error:  # connection, redirects (loop / too many)
+            return res(Verdict.BROKEN, f.reason)
+        if f.status is None or f.status >= 400:
+            return res(Verdict.BROKEN, f.reason or f"HTTP {f.status}")
+        if 300 <= f.status < 400:
+            return res(Verdict.BROKEN, f.reason or f"HTTP {f.status} without a usable Location")
+        frag = _fragment(h.url)
+        if frag is not None and f.ids is not None:
+            if not _is_html(f.content_type):
+                pass  # anchors of PDFs and other types are not checkable
+            elif frag not in f.ids:
+                where = f" (only the first {f.bytes_read} bytes read)" if f.truncated else ""
+                return res(Verdict.ANCHOR_MISSING, f"anchor '{frag}' not found{where}")
+        if h.expected_passages:
+            if f.text is None:
+                return res(Verdict.CONTENT_CHANGED,
+                           f"cannot read the text of a {f.content_type or 'page'} for the content check")
+            for passage in h.expected_passages:
+                if not passage_found(f.text, passage):
+                    return res(Verdict.CONTENT_CHANGED,
+                               f"quoted passage no longer on the page: {_clip(passage)!r}"
+                               + (f" (only the first {f.bytes_read} bytes read)" if f.truncated else ""))
+        if f.hops:
+            chain = " -> ".join(str(code) for code, _ in f.hops) + f" -> {f.status}"
+            if all(code in PERMANENT for code, _ in f.hops):
+                return res(Verdict.REDIRECTED_PERMANENT, f"permanent redirect {chain} to {f.final_url}")
+            return res(Verdict.REDIRECTED_TEMPORARY, f"temporary redirect {chain} to {f.final_url}")
+        note = ""
+        if frag is not None and f.ids is not None and not _is_html(f.content_type):
+            note = f" (anchor not checked in {f.content_type or 'non-HTML'})"
+        return res(Verdict.OK, f"HTTP {f.status} ({f.method}){note}")
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _fetch_page(self, task: _PageTask) -> PageFetch:
+        t0 = time.monotonic()
+        if task.need_body:
+            f = self._follow(task.url, "GET", task)
+        else:
+            f = self._follow(task.url, "HEAD", task)
+            if not f.error and f.status is not None and f.status in HEAD_REFUSED:
+                head_status = f.status
+                f = self._follow(task.url, "GET", task)
+                if f.status is not None and f.status < 400:
+                    f.reason = f.reason or f"HEAD answered {head_status}, GET {f.status}"
+        f.elapsed = time.monotonic() - t0
+        return f
+
+    def _prepare(self, method: str, url: str) -> requests.PreparedRequest:
+        """A prepared request with the session's headers (and cookies, when it holds any);
+        cheaper than ``Session.request``'s full merge for thousands of small requests."""
+        p = requests.PreparedRequest()
+        jar = self.session.cookies
+        p.prepare(method=method, url=url, headers=self._headers, cookies=jar if len(jar) else None)
+        return p
+
+    def _remaining(self) -> float | None:
+        return None if self._deadline_at is None else self._deadline_at - time.monotonic()
+
+    def _follow(self, url: str, method: str, task: _PageTask) -> PageFetch:
+        c = self.config
+        out = PageFetch(method=method)
+        current = url
+        visited = {url}
+        waited = 0.0
+        retries = 0
+        conn_retries = 0
+        while True:
+            if self._stop.is_set():
+                out.error, out.reason = "deadline", "global deadline reached"
+                return out
+            host = self.host(current)
+            refused = self._refuse_link_local(current, host)
+            if refused:
+                out.error, out.reason = "refused", refused
+                return out
+            left = self._remaining()
+            if left is not None and left <= 0:
+                out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
+                return out
+            read_timeout = c.timeout if left is None else max(0.05, min(c.timeout, left))
+            try:
+                host.acquire(self._deadline_at)
+            except DeadlineReached:
+                out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
+                return out
+            wait = 0.0
+            try:
+                try:
+                    resp = self.session.send(
+                        self._prepare(method, current), allow_redirects=False, stream=True,
+                        timeout=(min(c.connect_timeout, read_timeout), read_timeout),
+                    )
+                except requests.exceptions.Timeout as exc:
+                    out.error = "timeout"
+                    kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
+                    out.reason = f"{kind} timeout after {read_timeout:g} s ({method} {current})"
+                    return out
+                except requests.exceptions.RequestException as exc:
+                    if conn_retries < 1 and isinstance(exc, requests.exceptions.ConnectionError) \
+                            and "Read timed out" not in str(exc):
+                        conn_retries += 1
+                        continue
+                    out.error = "connection"
+                    out.reason = f"{type(exc).__name__}: {_short_exc(exc)}"
+                    return out
+                status = resp.status_code
+                out.status = status
+                out.final_url = current
+                if status in RETRYABLE:
+                    ra = parse_retry_after(resp.headers.get("Retry-After"))
+                    _discard(resp)
+                    host.penalize()
+                    if status == 503 and ra is None:
+                        out.reason = "HTTP 503 Service Unavailable (no Retry-After)"
+                        return out
+                    wait = ra if ra is not None else min(2.0 ** retries, 8.0)
+                    left = self._remaining()
+                    if (retries >= c.max_retries or waited + wait > c.retry_after_max
+                            or (left is not None and wait >= left)):
+                        out.error = "rate-limited"
+                        out.reason = (f"HTTP {status}, Retry-After {resp.headers.get('Retry-After', 'absent')}; "
+                                      f"gave up after {retries} retries and {waited:g} s of waiting "
+                                      f"(bound {c.retry_after_max:g} s)")
+                        return out
+                    retries += 1
+                    waited += wait
+                    continue  # the wait happens below, outside the host slot
+                if 300 <= status < 400 and resp.headers.get("Location"):
+                    host.succeeded()
+                    nxt = urljoin(current, resp.headers["Location"].strip())
+                    set_cookie = "set-cookie" in resp.headers
+                    _discard(resp)
+                    nxt_no_frag = page_key(nxt) if urlsplit(nxt).fragment else nxt
+                    out.hops.append((status, nxt_no_frag))
+                    out.final_url = nxt_no_frag
+                    if len(out.hops) > c.max_redirects:
+                        out.error = "redirects"
+                        out.reason = f"more than {c.max_redirects} redirects (cut at {nxt_no_frag})"
+                        return out
+                    if nxt_no_frag in visited and not set_cookie:
+                        out.error = "redirects"
+                        out.reason = f"redirect loop: {current} -> {nxt_no_frag} (after {len(out.hops)} hops)"
+                        return out
+                    visited.add(nxt_no_frag)
+                    if urlsplit(nxt).scheme not in ("http", "https"):
+                        out.error = "redirects"
+                        out.reason = f"redirect to unsupported URL {nxt}"
+                        return out
+                    current = nxt_no_frag
+                    continue
+                if status < 400:
+                    host.succeeded()
+                out.content_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                if status >= 400:
+                    out.reason = f"HTTP {status} {resp.reason or ''}".strip()
+                if method == "GET" and status < 300 and task.need_body:
+                    self._read_body(resp, task, out)
+                else:
+                    _discard(resp)
+                return out
+            finally:
+                host.release()
+                if wait > 0:
+                    time.sleep(wait)
+
+    def _read_body(self, resp: requests.Response, task: _PageTask, out: PageFetch) -> None:
+        """Stream the body into the anchor/text scanner; stop when done, at the cap or the time bound."""
+        c = self.config
+        out.ids = set()
+        if not _is_html(out.content_type) and not (task.want_text and out.content_type.startswith("text/")):
+            resp.close()
+            return
+        scanner = _PageScanner(want_text=task.want_text)
+        charset = resp.encoding if "charset" in resp.headers.get("Content-Type", "").lower() else "utf-8"
+        try:
+            decoder = codecs.getincrementaldecoder(charset or "utf-8")(errors="replace")
+        except LookupError:
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        t0 = time.monotonic()
+        finished = False
+        try:
+            for chunk in resp.iter_content(chunk_size=64 * 1024):
+                take = chunk[: max(0, c.max_bytes - out.bytes_read)]
+                out.bytes_read += len(take)
+                scanner.feed(decoder.decode(take))
+                if not task.want_text and task.anchors <= scanner.ids:
+                    break  # every wanted anchor seen: no need to read further
+                if out.bytes_read >= c.max_bytes:
+                    out.truncated = True
+                    break
+                if time.monotonic() - t0 > c.timeout:
+                    out.truncated = True
+                    break
+            else:
+                finished = True
+        except requests.exceptions.RequestException as exc:
+            if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout) \
+                    and "timed out" in str(exc).lower():
+                out.error = "timeout"
+                out.reason = f"read timeout after {c.timeout:g} s while reading the body"
+            else:
+                out.truncated = True
+        finally:
+            if finished:
+                resp.close()
+            else:
+                resp.raw.close() if resp.raw is not None else None
+                resp.close()
+        scanner.feed(decoder.decode(b"", final=True))
+        out.ids = set(scanner.ids) | {unquote(i) for i in scanner.ids}
+        if task.want_text:
+            out.text = scanner.text()
+
+    def _refuse_link_local(self, url: str, host: Host) -> str:
+        if self.config.allow_link_local:
+            return ""
+        name = urlsplit(url).hostname or ""
+        if host.addresses is None:
+            try:
+                infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+                host.addresses = sorted({i[4][0] for i in infos})
+            except (OSError, UnicodeError):
+                host.addresses = []  # resolution failure: the request itself will report it
+        bad = [a for a in host.addresses if is_link_local(a)] or ([name] if is_link_local(name) else [])
+        if bad:
+            return (f"refused: {name} resolves to link-local address {bad[0]} "
+                    f"(allow with --allow-link-local / karabakh_linkcheck_allow_link_local)")
+        return ""
+
+
+# --------------------------------------------------------------------------- helpers
+
+def passage_found(text: str, passage: str) -> bool:
+    """Is the quoted passage on the page? Uses the sources stage's matcher (same normalisation)."""
+    try:
+        from sphinx_karabakh.sources import match_in_text  # type: ignore[attr-defined]
+    except ImportError:  # the sources stage not there yet: normalised containment
+        return _normalise(passage) in _normalise(text)
+    m = match_in_text(text, passage)
+    return str(getattr(m, "verdict", "")) == "verified"
+
+
+def _normalise(s: str) -> str:
+    s = s.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    s = s.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", s).strip().casefold()
+
+
+def _fragment(url: str) -> str | None:
+    """The anchor to check, or None (no fragment, or one that is not an element id)."""
+    if "#" not in url:
+        return None
+    frag = url.split("#", 1)[1]
+    if not frag or frag.startswith(("!", "/", ":~:")) or _LINE_FRAG.match(frag):
+        return None  # SPA routes, text fragments, PDF pages and line numbers are not element ids
+    return unquote(frag)
+
+
+_LINE_FRAG = re.compile(r"^(?:page=\d+|L\d+(?:-L\d+)?)$", re.I)
+
+
+def _is_html(content_type: str) -> bool:
+    return content_type.startswith(HTML_TYPES) or content_type == ""
+
+
+def _discard(resp: requests.Response) -> None:
+    """Free the connection: drain a small body back into the pool (keep-alive), close a big one."""
+    try:
+        length = int(resp.headers.get("Content-Length", "-1"))
+    except ValueError:
+        length = -1
+    head = resp.request is not None and resp.request.method == "HEAD"
+    if head or 0 <= length <= 64 * 1024:
+        try:
+            resp.raw.drain_conn()
+            resp.raw.release_conn()
+            return
+        except Exception:
+            pass
+    resp.close()
+
+
+def _short_exc(exc: Exception) -> str:
+    s = str(exc)
+    m = re.search(r"\] ([^'\")]+)", s) or re.search(r"(Name or service not known|Connection refused|Connection reset[^'\")]*)", s)
+    return (m.group(1) if m else s)[:200]
+
+
+def _clip(s: str, n: int = 80) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _round_robin(tasks: list[_PageTask]) -> list[_PageTask]:
+    """Interleave hosts so that the workers spread over hosts from the start."""
+    by_host: dict[str, deque[_PageTask]] = {}
+    for t in tasks:
+        by_host.setdefault(_host_key(t.url), deque()).append(t)
+    out: list[_PageTask] = []
+    queues = list(by_host.values())
+    while queues:
+        nxt = []
+        for q in queues:
+            out.append(q.popleft())
+            if q:
+                nxt.append(q)
+        queues = nxt
+    return out

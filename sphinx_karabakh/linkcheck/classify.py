@@ -1,0 +1,82 @@
+"""Judge a URL without sending anything: placeholder, malformed, unsupported scheme, mailto.
+
+``precheck(url)`` returns a ``(Verdict, reason)`` pair when the URL needs no request (or must not
+get one), and ``None`` when it should be checked over HTTP(S).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from sphinx_karabakh.linkcheck.model import Verdict
+
+CHECKED_SCHEMES = frozenset({"http", "https"})
+_MD_ESCAPE = re.compile(r"\\[_*\[\]()#+\-.!`{}<>|~\\]")
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+
+
+def precheck(url: str) -> tuple[Verdict, str] | None:
+    """Verdict for URLs judged from their text alone; ``None`` when a request is needed."""
+    s = url.strip()
+    if s == "" or s == "#" or s.lower().startswith("javascript:") or s.lower() in {"about:blank", "#!", "none"}:
+        return Verdict.PLACEHOLDER, f"placeholder link target {url!r}"
+    if s.startswith("#"):
+        return Verdict.PLACEHOLDER, f"same-page anchor {url!r} is not an external link"
+    if any(c.isspace() for c in url.strip()) or any(ord(c) < 32 for c in url):
+        return Verdict.MALFORMED, "whitespace or control character inside the URL"
+    m = _MD_ESCAPE.search(s)
+    if m:
+        return Verdict.MALFORMED, f"Markdown escape {m.group(0)!r} left in the URL"
+    scheme_m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", s)
+    if not scheme_m:
+        return Verdict.MALFORMED, "no scheme (expected http:// or https://)"
+    scheme = scheme_m.group(1).lower()
+    if scheme == "mailto":
+        addr = s[len("mailto:") :].split("?", 1)[0]
+        addrs = [a.strip() for a in addr.split(",") if a.strip()]
+        if addrs and all(_EMAIL.match(a) for a in addrs):
+            return Verdict.OK, "mailto: syntax checked (no request)"
+        return Verdict.MALFORMED, f"invalid e-mail address in {url!r}"
+    if scheme not in CHECKED_SCHEMES:
+        return Verdict.SKIPPED, f"unsupported scheme {scheme}: (not checked)"
+    try:
+        parts = urlsplit(s)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        return Verdict.MALFORMED, f"cannot parse URL: {exc}"
+    host = parts.hostname or ""
+    if not parts.netloc or not host:
+        return Verdict.MALFORMED, "no host in URL"
+    if port == 0:
+        return Verdict.MALFORMED, "port 0"
+    if not _valid_host(host):
+        return Verdict.MALFORMED, f"invalid host name {host!r}"
+    return None
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return all(_HOST_LABEL.match(label) for label in labels) and bool(labels)
+
+
+def is_link_local(address: str) -> bool:
+    """169.254.0.0/16 and fe80::/10 (also IPv4-mapped IPv6 of the former)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_link_local

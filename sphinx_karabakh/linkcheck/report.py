@@ -1,0 +1,197 @@
+"""Reports of a run: progress lines, the summary table, JSON / JSON Lines, JUnit XML.
+
+JSON Lines (``--jsonl``, the builder's ``output.jsonl``) is the format other tools should read:
+one object per URL per line with ``url``, ``verdict`` (a ``Verdict`` value), ``outcome`` (the
+verdict folded to ok / redirect / broken / timeout / anchor-missing / rate-limited / ignored, the
+names link-checker scorers use), ``status`` (HTTP status or null), ``final_url`` (after redirects
+or null), ``elapsed`` (seconds), ``reason``, ``cached`` and ``cited_at`` (a list of
+``{"file", "line", "key", "text"}``).  ``--json`` writes the same objects as one JSON array.
+``read_report(path)`` reads either back.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+from xml.etree import ElementTree as ET
+
+from sphinx_karabakh.linkcheck.model import CheckResult, Verdict
+
+OUTCOME = {
+    Verdict.OK: "ok",
+    Verdict.REDIRECTED_PERMANENT: "redirect",
+    Verdict.REDIRECTED_TEMPORARY: "redirect",
+    Verdict.BROKEN: "broken",
+    Verdict.CONTENT_CHANGED: "broken",
+    Verdict.MALFORMED: "broken",
+    Verdict.PLACEHOLDER: "ignored",
+    Verdict.TIMEOUT: "timeout",
+    Verdict.RATE_LIMITED: "rate-limited",
+    Verdict.ANCHOR_MISSING: "anchor-missing",
+    Verdict.SKIPPED: "ignored",
+    Verdict.UNCHECKED: "ignored",
+}
+
+
+def result_dict(r: CheckResult) -> dict:
+    return {
+        "url": r.url,
+        "verdict": str(r.verdict),
+        "outcome": OUTCOME.get(r.verdict, "ignored"),
+        "status": r.status,
+        "final_url": r.final_url,
+        "elapsed": round(r.elapsed, 3),
+        "reason": r.reason,
+        "cached": r.cached,
+        "cited_at": [
+            {"file": c.file, "line": c.line, "key": c.key, "text": c.text} for c in r.cited_at
+        ],
+    }
+
+
+def write_jsonl(results: Iterable[CheckResult], path: str | Path) -> None:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with p.open("w", encoding="utf-8") as fh:
+        for r in results:
+            fh.write(json.dumps(result_dict(r), ensure_ascii=False) + "\n")
+
+
+def write_json(results: Iterable[CheckResult], path: str | Path) -> None:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(json.dumps([result_dict(r) for r in results], ensure_ascii=False, indent=1) + "\n",
+                 encoding="utf-8")
+
+
+def read_report(path: str | Path) -> list[dict]:
+    """Objects of a JSON array or JSON Lines report (format told apart by the first character)."""
+    text = Path(path).read_text(encoding="utf-8")
+    if text.lstrip().startswith("["):
+        return json.loads(text)
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _xml_safe(s: str) -> str:
+    """Drop characters XML 1.0 cannot hold (ElementTree escapes &, <, > and quotes itself)."""
+    return "".join(c for c in s if c in "\t\n\r" or (ord(c) >= 0x20 and not 0xD800 <= ord(c) <= 0xDFFF
+                                                        and c not in "\ufffe\uffff"))
+
+
+def write_junit(results: list[CheckResult], path: str | Path, *, failing=None,
+                name: str = "sphinx-karabakh linkcheck", elapsed: float = 0.0) -> None:
+    """One ``testcase`` per URL; ``failure`` for failing verdicts, ``skipped`` for unchecked ones."""
+    failing = failing or (lambda v: v.failed)
+    n_fail = sum(1 for r in results if failing(r.verdict))
+    skipped_v = {Verdict.SKIPPED, Verdict.PLACEHOLDER, Verdict.UNCHECKED}
+    n_skip = sum(1 for r in results if r.verdict in skipped_v and not failing(r.verdict))
+    suite = ET.Element("testsuite", {
+        "name": name, "tests": str(len(results)), "failures": str(n_fail), "errors": "0",
+        "skipped": str(n_skip), "time": f"{elapsed:.3f}",
+    })
+    for r in results:
+        where = ", ".join(str(c) for c in r.cited_at)
+        case = ET.SubElement(suite, "testcase", {
+            "classname": "linkcheck." + str(r.verdict),
+            "name": _xml_safe(r.url),
+            "time": f"{r.elapsed:.3f}",
+            "file": _xml_safe(r.cited_at[0].file if r.cited_at else ""),
+        })
+        message = _xml_safe(f"{r.verdict}: {r.reason}")
+        detail = _xml_safe(
+            f"url: {r.url}\nverdict: {r.verdict}\nstatus: {r.status}\nfinal_url: {r.final_url}\n"
+            f"reason: {r.reason}\ncited at: {where}\n"
+        )
+        if failing(r.verdict):
+            el = ET.SubElement(case, "failure", {"message": message, "type": str(r.verdict)})
+            el.text = detail
+        elif r.verdict in skipped_v:
+            ET.SubElement(case, "skipped", {"message": message})
+        else:
+            out = ET.SubElement(case, "system-out")
+            out.text = detail
+    tree = ET.ElementTree(ET.Element("testsuites"))
+    tree.getroot().append(suite)
+    ET.indent(tree)
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tree.write(p, encoding="utf-8", xml_declaration=True)
+
+
+def summary(results: list[CheckResult], *, failing=None, elapsed: float | None = None,
+            cache_hits: int = 0) -> str:
+    """Counts per verdict, then every failing URL with the places it is cited."""
+    failing = failing or (lambda v: v.failed)
+    counts = Counter(r.verdict for r in results)
+    lines = ["", "| verdict | URLs |", "|---|---:|"]
+    for v in Verdict:
+        if counts.get(v):
+            mark = " (fails)" if failing(v) else ""
+            lines.append(f"| {v}{mark} | {counts[v]} |")
+    lines.append(f"| total | {len(results)} |")
+    extra = []
+    if elapsed is not None:
+        extra.append(f"{elapsed:.2f} s")
+    if cache_hits:
+        extra.append(f"{cache_hits} from cache")
+    if extra:
+        lines.append(f"({', '.join(extra)})")
+    bad = [r for r in results if failing(r.verdict)]
+    if bad:
+        lines += ["", f"{len(bad)} failing URL(s):"]
+        for r in bad:
+            status = f" [{r.status}]" if r.status else ""
+            lines.append(f"  {r.verdict}{status} {r.url}")
+            lines.append(f"      {r.reason}")
+            for c in r.cited_at:
+                lines.append(f"      cited at {c}")
+    return "\n".join(lines)
+
+
+class Progress:
+    """A single redrawn line on a terminal; plain lines (one per URL) otherwise."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, *, tty: bool | None = None,
+                 quiet: bool = False, failing=None) -> None:
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.quiet = quiet
+        self.done = 0
+        self.counts: Counter = Counter()
+        self.failing = failing or (lambda v: v.failed)
+        self._t0 = time.monotonic()
+        self._last = 0.0
+
+    def __call__(self, r: CheckResult) -> None:
+        self.done += 1
+        self.counts[r.verdict] += 1
+        if self.quiet:
+            return
+        if self.tty:
+            now = time.monotonic()
+            if now - self._last < 0.05 and self.done < self.total:
+                return
+            self._last = now
+            width = 30
+            filled = int(width * self.done / max(1, self.total))
+            nfail = sum(n for v, n in self.counts.items() if self.failing(v))
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                              f"failing {nfail}  {now - self._t0:.1f} s ")
+            if self.done >= self.total:
+                self.stream.write("\n")
+        else:
+            width = len(str(self.total))
+            cache = " (cached)" if r.cached else ""
+            self.stream.write(f"[{self.done:>{width}}/{self.total}] {r.verdict!s:<20} {r.url}{cache}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and not self.quiet and self.done < self.total:
+            self.stream.write("\n")
+            self.stream.flush()
