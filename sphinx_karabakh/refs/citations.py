@@ -43,7 +43,7 @@ _YEARS_RE = re.compile(
     re.IGNORECASE,
 )
 _AUTHOR_YEAR_RE = re.compile(
-    rf"^(?P<names>[^\d;]*?[^\s,]|.{{10,160}}?[^\s,])\s*,?\s+(?=(?:{_YEAR}|n\.\s?d\.|in press|forthcoming)\b)",
+    rf"^(?P<names>[^\d;]*?[^\s,]|.{{10,160}}?[^\s,])\s*,?\s+(?=(?:{_YEAR}|n\.\s?d\.?|in press|forthcoming)(?!\w))",
     re.IGNORECASE,
 )
 _PREFIX_RE = re.compile(
@@ -245,7 +245,7 @@ def _parse_part(text: str, part: str, start: int, paren: int, lines: _Lines) -> 
 
 
 def _narrative_names(before: str, m: re.Match[str]) -> str:
-    names = m.group("names").strip()
+    names = re.sub(r"['’]s$", "", m.group("names").strip())
     words = names.split()
     # drop sentence words that happen to be capitalised ("According", "In")
     while words and words[0].lower() in _SENTENCE_WORDS:
@@ -360,7 +360,7 @@ def _name_score(c: Citation, t: _Target) -> tuple[float, str]:
             scores.append((1.0, "corporate author"))
         elif all(any(_sim(w, x) >= 0.9 for x in sig) for w in cw):
             scores.append((0.92, "part of the corporate author's name"))
-        elif norm(whole) == "".join(w[0] for w in sig):
+        elif len(norm(whole)) >= 3 and "".join(w[0] for w in sig).startswith(norm(whole)):
             scores.append((0.9, "initials of the corporate author"))
     # works cited by their title
     if t.title and whole:
