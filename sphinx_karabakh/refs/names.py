@@ -121,7 +121,7 @@ _EDS = re.compile(
     r",?\s*\b(?:eds?|editors?|hrsg|hg|édit|éd|dir|coords?|comps?)\b\.?\s*$",
     re.I,
 )
-_SPLIT_WORDS = re.compile(r"\s*(?:;|\s&\s|&|\s(?:and|und|et|y|e|og|en|i)\s)\s*", re.I)
+_SPLIT_WORDS = re.compile(r"\s*(?:;|\s&\s|&|\s(?:[Aa]nd|AND|[Uu]nd|et|y|e|og|en|i)\s)\s*")
 _INITIALS = re.compile(r"^(?:[A-ZÀ-Þ][a-zà-ÿ]?\.?[\s-]*){1,4}$")  # "A.", "A. B.", "J.-P.", "Th."
 _VANCOUVER = re.compile(r"^(?P<family>.+?)\s+(?P<init>[A-ZÀ-Þ]{1,4})\.?$")
 _ROMAN_OR_ACR = re.compile(r"^[A-Z0-9/&.\-]+$")
@@ -196,7 +196,11 @@ def _person_inverted(family: str, given: str) -> Person:
     elif len(parts) > 1 and parts[0].lower() in SUFFIXES:
         suffix, given = parts[0], ", ".join(parts[1:])
     particle, fam = _split_particle(family)
-    # "Smith, John van" (particle after given names) is rare; keep as given.
+    # "Beauvoir, Simone de": a particle after the given names belongs to the family name
+    gw = given.split()
+    while len(gw) > 1 and gw[-1].lower() in PARTICLES and gw[-1][0].islower():
+        particle = (gw.pop() + " " + particle).strip()
+    given = " ".join(gw)
     fam = " ".join(_titlecase_upper(w) for w in fam.split())
     return Person(family=fam, given=given, particle=particle, suffix=suffix)
 
@@ -219,7 +223,7 @@ def _person_natural(text: str) -> Person:
         particle, fam = _split_particle(m.group("family"))
         return Person(family=_titlecase_upper(fam), given=given, particle=particle, suffix=suffix)
     # "SURNAME Given" (French/Scandinavian NOM Prénom): the all-caps word is the family name.
-    if words[0].isupper() and len(words[0]) > 2 and not words[-1].isupper():
+    if words[0].isupper() and len(words[0]) > 2 and words[0].isalpha() and not words[-1].isupper():
         return Person(family=_titlecase_upper(words[0]), given=" ".join(words[1:]), suffix=suffix)
     # particle starts at the first lowercase particle word after the given names
     i = 1
@@ -290,8 +294,15 @@ def _split_chunk(chunk: str) -> list[Person]:
             out[-1] = Person(last.family, last.given, last.particle, cur, last.corporate)
             i += 1
             continue
+        inverted_shape = (
+            is_initials(nxt or "")
+            or len(cur.split()) == 1
+            or any(w.lower() in PARTICLES for w in cur.split()[:-1])
+            or not out
+        )
         if (
             nxt is not None
+            and inverted_shape
             and _is_given_like(nxt)
             and not _has_initial_word(cur)
             and not (

@@ -21,6 +21,7 @@ from sphinx_karabakh.refs.fields import (
     clean_pages,
     clean_title,
     iso_date,
+    split_volume,
     strip_markup,
     unescape_url,
 )
@@ -164,7 +165,7 @@ def parse_reference(raw: str, *, line: int = 0, category: str = "") -> Reference
     entry that keeps the raw text and names the problem."""
     raw = raw if isinstance(raw, str) else str(raw)
     try:
-        return _parse(raw, line, category)
+        return _parse_combined(raw, line, category)
     except Exception as exc:  # the contract: every input gives exactly one entry
         return Reference(
             raw=raw,
@@ -293,7 +294,7 @@ def _sentence_ends(text: str) -> list[int]:
         if text[i] == ".":
             before = re.search(r"([\w'’-]+)$", text[:i])
             word = before.group(1) if before else ""
-            if re.fullmatch(r"[A-ZÀ-Þ]", word) or word.lower() in _ABBREV:
+            if re.fullmatch(r"[A-ZÀ-Þ]", word) or (word.lower() in _ABBREV and not word.isupper()):
                 continue
             if re.fullmatch(r"[A-ZÀ-Þ][a-z]?", word) and re.match(r"\s*[A-ZÀ-Þ]\.", text[i + 1 :]):
                 continue
@@ -528,7 +529,7 @@ def _split_parts(t: str) -> list[str]:
             word = before.group(1) if before else ""
             if (
                 re.fullmatch(r"[A-ZÀ-Þ]", word)
-                or word.lower() in _ABBREV
+                or (word.lower() in _ABBREV and not word.isupper())
                 or _journal_abbrev(word, t[i + 1 :])
             ):
                 buf += c
@@ -696,6 +697,12 @@ def _looks_like_volume_part(parts: list[str]) -> bool:
 
 
 def _parse(raw: str, line: int, category: str) -> Reference:
+    return _parse_rules(raw, line, category)[0]
+
+
+def _parse_rules(raw: str, line: int, category: str) -> tuple[Reference, bool]:
+    """The rule parser; the flag says whether its segmentation is trustworthy (a quoted or italic
+    title after a clean author list, and nothing left over)."""
     w = _prepare(raw)
     ref = Reference(raw=raw, line=line, category=category)
     ref.url, ref.urldate, ref.doi, ref.isbn = w.url, w.urldate, w.doi, w.isbn
@@ -705,7 +712,7 @@ def _parse(raw: str, line: int, category: str) -> Reference:
         ref.type = EntryType.ONLINE if ref.url else EntryType.MISC
         ref.confidence = 0.1
         ref.problems.append("no text besides a link")
-        return ref
+        return ref, False
     seg = _segment(text)
     rest = _parse_rest(seg.rest)
     ref.authors = split_names(seg.authors) if seg.authors else ()
@@ -730,7 +737,22 @@ def _parse(raw: str, line: int, category: str) -> Reference:
         ref.problems.append("parsed with low confidence; check this entry")
     if ref.confidence < 0.2:
         ref.type = EntryType.MISC
-    return ref
+    trusted = (
+        ref.confidence >= 0.9
+        and bool(ref.authors)
+        and (seg.title_quoted or seg.title_italic)
+        and not rest.unparsed
+    )
+    return ref, trusted
+
+
+def _parse_combined(raw: str, line: int, category: str) -> Reference:
+    """Rules when they are sure of the segmentation, else the CRF (rules again without a model)."""
+    ref, trusted = _parse_rules(raw, line, category)
+    if trusted:
+        return ref
+    crf_ref = _parse_crf(raw, line, category)
+    return crf_ref if crf_ref is not None else ref
 
 
 def _entry_type(ref: Reference, w: _Work, seg: _Segments, rest: _Rest, category: str) -> EntryType:
@@ -791,11 +813,189 @@ def corporate(text: str) -> bool:
     return looks_corporate(text)
 
 
+def _parse_crf(raw: str, line: int, category: str) -> Reference | None:
+    """Label the prepared string's tokens with the CRF and normalise the labelled spans.
+
+    Returns None when the model is not available."""
+    from sphinx_karabakh.refs import crf
+
+    w = _prepare(raw)
+    text = w.text.replace(IT_OPEN, "").replace(IT_CLOSE, "")
+    labelled = crf.label(text)
+    if not labelled:
+        return None
+    first: dict[str, str] = {}
+    spans = crf.spans(labelled)
+    seen_editor = False
+    for lab, span in spans:
+        if lab == "editor":
+            seen_editor = True
+        # "Title. In: Editors (eds.), Book title." -- the second title is the book's
+        if (
+            lab == "title"
+            and "title" in first
+            and "container-title" not in first
+            and (seen_editor or re.match(r"\s*(?:in|dans|en|im)\b", span, re.I))
+        ):
+            first["container-title"] = span
+            continue
+        first.setdefault(lab, span)
+    ref = Reference(raw=raw, line=line, category=category)
+    ref.url, ref.urldate, ref.doi, ref.isbn = w.url, w.urldate, w.doi, w.isbn
+    ref.problems.extend(w.problems)
+    if not ref.url and "url" in first:
+        ref.url = unescape_url(re.sub(r"\s+", "", first["url"]))
+    if not ref.doi and "doi" in first:
+        ref.doi = clean_doi(first["doi"])
+    _repair_spans(first)
+    if "author" in first:
+        ref.authors = split_names(first["author"])
+    if "editor" in first:
+        ref.editors = split_names(first["editor"])
+    date = first.get("date", "")
+    ym = YEAR_RE.search(date) or YEAR_RE.search(text)
+    if ym:
+        ref.year, ref.year_suffix = ym.group(1), ym.group(2) or ""
+    ref.title = clean_title(first.get("title", ""))
+    container = first.get("journal") or first.get("container-title") or ""
+    ref.container = clean_title(re.sub(r"^\s*(?:in|dans|en|im)\s*:?\s+", "", container, flags=re.I))
+    if "volume" in first:
+        vol, num, pages, year = _volume_span(first["volume"])
+        ref.volume, ref.number = vol, num
+        if pages and "pages" not in first:
+            ref.pages = pages
+        if year and not ref.year:
+            ref.year = year
+    if "pages" in first:
+        ref.pages = clean_pages(first["pages"])
+    ref.publisher = strip_markup(first.get("publisher", "")).strip(" .,;:")
+    ref.address = strip_markup(first.get("location", "")).strip(" .,;:")
+    ref.edition = re.sub(
+        r"\s*\b(?:ed|edn|edition|éd|aufl|auflage|ausg)\.?$",
+        "",
+        strip_markup(first.get("edition", "")).strip(" .,;:()"),
+        flags=re.I,
+    )
+    notes = " ".join(v for k, v in first.items() if k in ("note", "genre"))
+    ref.note = strip_markup(notes).strip(" .,;:()")
+    ref.type = _crf_type(ref, first, w, category)
+    if ref.type in (EntryType.THESIS, EntryType.REPORT) and ref.publisher:
+        ref.institution = ref.publisher
+    score = 0.25 * bool(ref.authors) + 0.2 * bool(ref.year) + 0.3 * bool(ref.title)
+    score += 0.25 * bool(ref.container or ref.publisher or ref.url)
+    ref.confidence = round(score, 2)
+    if ref.confidence < 0.35:
+        ref.problems.append("parsed with low confidence; check this entry")
+        ref.type = EntryType.MISC
+    return ref
+
+
+def _volume_span(text: str) -> tuple[str, str, str, str]:
+    """A CRF 'volume' span -> (volume, number, pages, year): '2002;347(4):284-7.', 'vol. 38, no. 2,',
+    '37(3)', '12(3):45-67', 'Bd. 3'."""
+    t = strip_markup(text).strip(" ,.;:")
+    year = ""
+    m = re.match(r"^((?:1[5-9]|20)\d\d)\s*(?:[A-Za-z]{3,9}\.?\s*\d{0,2})?\s*;\s*", t)
+    if m:
+        year, t = m.group(1), t[m.end() :]
+    m = _VOLNUM.match(t)
+    if m:
+        return m.group("vol"), m.group("num") or "", clean_pages(m.group("pages") or ""), year
+    m = re.match(
+        r"^(?:vol(?:ume)?|bd|band|t|tome|jg)?\.?\s*(\w+)[,;]?\s*(?:no|nr|n°|num|issue|iss|number|heft|h)\.?\s*([\w/–-]+)"
+        r"(?:[,:]\s*(?:pp?\.?\s*)?(\d+(?:\s*[-–]\s*\d+)?))?$",
+        t,
+        re.I,
+    )
+    if m:
+        return m.group(1), m.group(2), clean_pages(m.group(3) or ""), year
+    vol, num = split_volume(t)
+    return vol, num, "", year
+
+
+_ETAL_TAIL = re.compile(r"^\s*et\s+al\b", re.I)
+
+
+def _repair_spans(first: dict[str, str]) -> None:
+    """Fix the CRF's commonest slips: a title swallowed by the author span ("Kennan, George F.
+    American Diplomacy."), an author list labelled as editors."""
+    if (
+        "author" in first
+        and "editor" not in first
+        and re.search(
+            r"(?:\(\s*(?:eds?|hrsg|hg|dir|coord)\.?\s*\)|,\s*(?:eds?|editors?)\.?)\s*[.,:]?\s*$",
+            first["author"],
+            re.I,
+        )
+    ):
+        first["editor"] = first.pop("author")
+    if (
+        "author" not in first
+        and "editor" in first
+        and not _EDITORS_CUE.search(first["editor"])
+        and not (re.match(r"\s*(?:in|dans|en|im)\b", first["editor"], re.I))
+    ):
+        first["author"] = first.pop("editor")
+    if (
+        "title" not in first
+        and "journal" in first
+        and not ({"volume", "pages", "container-title"} & first.keys())
+    ):
+        first["title"] = first.pop("journal")
+    # "World Health | Organization. Global report": a corporate author cut one word short
+    if "author" in first and "title" in first and "," not in first["author"]:
+        m = re.match(r"^([A-ZÀ-Þ][\w&-]*(?:\s[A-ZÀ-Þ][\w&-]*)?\.)\s+(\S.*)$", first["title"])
+        if m and looks_corporate(first["author"] + " " + m.group(1)):
+            first["author"] = first["author"] + " " + m.group(1)
+            first["title"] = m.group(2)
+    if "author" in first and "title" not in first:
+        a = first["author"]
+        for m in re.finditer(r"[.?!]\s+(?=[A-ZÀ-Þ\"“'‘\d])", a):
+            head, tail = a[: m.start() + 1], a[m.end() :]
+            if re.match(r"[A-ZÀ-Þ]\.|[A-ZÀ-Þ][a-zà-ÿ'’-]+,|(?:and|&)\b", tail):
+                continue
+            if _namelike(head) and not _ETAL_TAIL.search(tail):
+                first["author"], first["title"] = head, tail
+                break
+
+
+def _crf_type(ref: Reference, first: dict[str, str], w: _Work, category: str) -> EntryType:
+    cat = category.lower()
+    blob = " ".join((ref.note, first.get("title", "")[-60:], ref.publisher))
+    if _THESIS.search(ref.note) or (_THESIS.search(blob) and not ref.container):
+        return EntryType.THESIS
+    if "container-title" in first or ref.editors:
+        if _PROC.search(ref.container):
+            return EntryType.INPROCEEDINGS
+        if ref.container:
+            return EntryType.INCOLLECTION
+    if "journal" in first:
+        if _PROC.search(ref.container) and not ref.volume:
+            return EntryType.INPROCEEDINGS
+        if ref.volume or ref.number or ref.pages or not (w.online or "online" in cat):
+            return EntryType.ARTICLE
+    if _REPORT.search(blob) and not ref.container:
+        return EntryType.REPORT
+    if "online" in cat or "web" in cat or w.online:
+        return EntryType.ONLINE
+    if "book" in cat:
+        return EntryType.BOOK
+    if "journal" in cat or "article" in cat:
+        return EntryType.ARTICLE if ref.container else EntryType.MISC
+    if ref.publisher:
+        return EntryType.BOOK
+    if ref.url:
+        return EntryType.ONLINE
+    return EntryType.MISC
+
+
 def parse_reference_mode(raw: str, mode: str = "combined") -> Reference:
     """``parse_reference`` with the strategy chosen: "rules", "crf" or "combined" (for the bench)."""
-    if mode == "rules":
-        try:
+    try:
+        if mode == "rules":
             return _parse(raw, 0, "")
-        except Exception:
-            return parse_reference(raw)
+        if mode == "crf":
+            return _parse_crf(raw, 0, "") or _parse(raw, 0, "")
+    except Exception:
+        pass
     return parse_reference(raw)
