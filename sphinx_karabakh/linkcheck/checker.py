@@ -22,6 +22,7 @@ is ``rate-limited``.  Hosts that resolve to link-local addresses are refused wit
 from __future__ import annotations
 
 import codecs
+import heapq
 import re
 import socket
 import threading
@@ -142,24 +143,6 @@ class Host:
                 self._next_start = min(self._next_start, time.monotonic() + self.min_interval)
                 self._cond.notify_all()
 
-    def once(self, key: str, fn: Callable[[], PageFetch]) -> PageFetch:
-        """Run ``fn`` for ``key`` unless the same key is already in flight or done; share it."""
-        with self._lock:
-            fut = self._inflight.get(key)
-            owner = fut is None
-            if owner:
-                fut = self._inflight[key] = Future()
-        assert fut is not None
-        if not owner:
-            return fut.result()
-        try:
-            result = fn()
-        except BaseException as exc:
-            fut.set_exception(exc)
-            raise
-        fut.set_result(result)
-        return result
-
 
 # --------------------------------------------------------------------------- page parsing
 
@@ -270,8 +253,61 @@ class _PageTask:
     need_body: bool
     anchors: set[str]
     want_text: bool
-    state: str = "queued"  # queued | running | done
-    started: float = 0.0
+    state: str = "queued"  # queued | done | reported
+    started: float = 0.0  # when its first request was sent (0: not yet)
+
+
+@dataclass
+class _Flow:
+    """One page's chain of requests (redirect hops, GET fallback, retries) as a resumable state."""
+
+    task: _PageTask
+    method: str
+    current: str
+    out: PageFetch
+    visited: set[str]
+    waited: float = 0.0
+    retries: int = 0
+    conn_retries: int = 0
+    head_status: int | None = None
+    first: bool = True
+    not_before: float = 0.0
+
+
+class _Scheduler:
+    """Ready flows by priority (not started first, then in order); waiting flows by due time."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._ready: list[tuple[int, int, _Flow]] = []
+        self._waiting: list[tuple[float, int, _Flow]] = []
+        self._seq = 0
+
+    def push(self, flow: _Flow) -> None:
+        with self._cond:
+            self._seq += 1
+            if flow.not_before > time.monotonic():
+                heapq.heappush(self._waiting, (flow.not_before, self._seq, flow))
+            else:
+                heapq.heappush(self._ready, (0 if flow.first else 1, self._seq, flow))
+            self._cond.notify()
+
+    def pop(self, stop: threading.Event) -> _Flow | None:
+        with self._cond:
+            while not stop.is_set():
+                now = time.monotonic()
+                while self._waiting and self._waiting[0][0] <= now:
+                    _, seq, f = heapq.heappop(self._waiting)
+                    heapq.heappush(self._ready, (1, seq, f))
+                if self._ready:
+                    return heapq.heappop(self._ready)[2]
+                timeout = self._waiting[0][0] - now if self._waiting else None
+                self._cond.wait(timeout)
+            return None
+
+    def wake_all(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
 
 
 class Checker:
@@ -376,24 +412,34 @@ class Checker:
     # ------------------------------------------------------------------ pool
 
     def _run_tasks(self, tasks: list[_PageTask], emit) -> None:
-        queue: deque[_PageTask] = deque(tasks)
-        qlock = threading.Lock()
+        """Run page flows on ``workers`` daemon threads; first requests before continuations.
+
+        A flow is one page's chain of requests.  Workers take the ready flow with the best
+        priority -- a flow that has sent nothing yet beats a redirect hop, GET fallback or retry --
+        so every URL gets its first answer early and Retry-After waits overlap with the rest.
+        A flow waiting for Retry-After holds no thread and no host slot.
+        """
+        sched = _Scheduler()
+        for t in tasks:
+            sched.push(_Flow(task=t, method="GET" if t.need_body else "HEAD", current=t.url,
+                             out=PageFetch(method="GET" if t.need_body else "HEAD"), visited={t.url}))
         done: SimpleQueue = SimpleQueue()
 
         def worker() -> None:
             while not self._stop.is_set():
-                with qlock:
-                    if not queue:
-                        return
-                    task = queue.popleft()
-                    task.state = "running"
-                    task.started = time.monotonic()
+                flow = sched.pop(self._stop)
+                if flow is None:
+                    return
                 try:
-                    out = self._check_page(task)
+                    finished = self._step(flow)
                 except Exception as exc:  # never lose a URL to a bug in one page
-                    out = [self._result(h, Verdict.BROKEN, reason=f"checker error: {exc!r}")
-                           for h in task.links]
-                done.put((task, out))
+                    flow.out.error, flow.out.reason = "connection", f"checker error: {exc!r}"
+                    finished = True
+                if finished:
+                    flow.task.state = "done"
+                    done.put(flow)
+                else:
+                    sched.push(flow)
 
         n = max(1, min(self.config.workers, len(tasks)))
         threads = [threading.Thread(target=worker, name=f"linkcheck-{i}", daemon=True) for i in range(n)]
@@ -407,24 +453,35 @@ class Checker:
                 if timeout <= 0:
                     break
             try:
-                task, out = done.get(timeout=timeout)
+                flow = done.get(timeout=timeout)
             except Empty:
                 break
-            task.state = "done"
             remaining -= 1
-            for h, r in zip(task.links, out, strict=True):
+            task = flow.task
+            elapsed = time.monotonic() - task.started if task.started else 0.0
+            flow.out.elapsed = elapsed
+            for h in task.links:
+                r = self._judge(h, flow.out, elapsed)
                 if self.cache is not None:
                     self.cache.put(r, h.expected_passages)
                 emit(h, r)
+        self._stop.set()
+        sched.wake_all()
         if remaining:  # global deadline reached: every URL still gets a verdict
-            self._stop.set()
             now = time.monotonic()
-            with qlock:
-                left = [t for t in tasks if t.state != "done"]
-                queue.clear()
-            for t in left:
+            while True:  # flows finished in the meantime are reported as they are
+                try:
+                    flow = done.get_nowait()
+                except Empty:
+                    break
+                flow.task.state = "reported"
+                for h in flow.task.links:
+                    emit(h, self._judge(h, flow.out, now - flow.task.started))
+            for t in tasks:
+                if t.state in ("reported", "done"):
+                    continue
                 for h in t.links:
-                    if t.state == "running":
+                    if t.started:
                         emit(h, self._result(h, Verdict.TIMEOUT, elapsed=now - t.started,
                                              reason=f"global deadline ({self.config.deadline:g} s) reached while checking"))
                     else:
@@ -445,14 +502,6 @@ class Checker:
         return CheckResult(url=h.url, verdict=verdict, status=status, final_url=final_url,
                            reason=reason, elapsed=round(elapsed, 4), cited_at=tuple(h.cited_at),
                            cached=cached)
-
-    def _check_page(self, task: _PageTask) -> list[CheckResult]:
-        t0 = time.monotonic()
-        host = self.host(task.url)
-        fetch = host.once(task.key + ("#body" if task.need_body else "") + ("#text" if task.want_text else ""),
-                          lambda: self._fetch_page(task))
-        elapsed = time.monotonic() - t0
-        return [self._judge(h, fetch, elapsed) for h in task.links]
 
     def _judge(self, h: Hyperlink, f: PageFetch, elapsed: float) -> CheckResult:
         def res(v: Verdict, reason: str) -> CheckResult:
@@ -500,20 +549,6 @@ class Checker:
 
     # ------------------------------------------------------------------ HTTP
 
-    def _fetch_page(self, task: _PageTask) -> PageFetch:
-        t0 = time.monotonic()
-        if task.need_body:
-            f = self._follow(task.url, "GET", task)
-        else:
-            f = self._follow(task.url, "HEAD", task)
-            if not f.error and f.status is not None and f.status in HEAD_REFUSED:
-                head_status = f.status
-                f = self._follow(task.url, "GET", task)
-                if f.status is not None and f.status < 400:
-                    f.reason = f.reason or f"HEAD answered {head_status}, GET {f.status}"
-        f.elapsed = time.monotonic() - t0
-        return f
-
     def _prepare(self, method: str, url: str) -> requests.PreparedRequest:
         """A prepared request with the session's headers (and cookies, when it holds any);
         cheaper than ``Session.request``'s full merge for thousands of small requests."""
@@ -525,112 +560,119 @@ class Checker:
     def _remaining(self) -> float | None:
         return None if self._deadline_at is None else self._deadline_at - time.monotonic()
 
-    def _follow(self, url: str, method: str, task: _PageTask) -> PageFetch:
+    def _step(self, flow: _Flow) -> bool:
+        """Send the next request of a page flow; True when the flow is finished."""
         c = self.config
-        out = PageFetch(method=method)
-        current = url
-        visited = {url}
-        waited = 0.0
-        retries = 0
-        conn_retries = 0
-        while True:
-            if self._stop.is_set():
-                out.error, out.reason = "deadline", "global deadline reached"
-                return out
-            host = self.host(current)
-            refused = self._refuse_link_local(current, host)
-            if refused:
-                out.error, out.reason = "refused", refused
-                return out
-            left = self._remaining()
-            if left is not None and left <= 0:
-                out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
-                return out
-            read_timeout = c.timeout if left is None else max(0.05, min(c.timeout, left))
+        out = flow.out
+        task = flow.task
+        if self._stop.is_set():
+            out.error, out.reason = "deadline", "global deadline reached"
+            return True
+        host = self.host(flow.current)
+        refused = self._refuse_link_local(flow.current, host)
+        if refused:
+            out.error, out.reason = "refused", refused
+            return True
+        left = self._remaining()
+        if left is not None and left <= 0:
+            out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
+            return True
+        read_timeout = c.timeout if left is None else max(0.05, min(c.timeout, left))
+        try:
+            host.acquire(self._deadline_at)
+        except DeadlineReached:
+            out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
+            return True
+        if not task.started:
+            task.started = time.monotonic()
+        flow.first = False
+        method, current = flow.method, flow.current
+        try:
             try:
-                host.acquire(self._deadline_at)
-            except DeadlineReached:
-                out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
-                return out
-            wait = 0.0
-            try:
-                try:
-                    resp = self.session.send(
-                        self._prepare(method, current), allow_redirects=False, stream=True,
-                        timeout=(min(c.connect_timeout, read_timeout), read_timeout),
-                    )
-                except requests.exceptions.Timeout as exc:
-                    out.error = "timeout"
-                    kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
-                    out.reason = f"{kind} timeout after {read_timeout:g} s ({method} {current})"
-                    return out
-                except requests.exceptions.RequestException as exc:
-                    if conn_retries < 1 and isinstance(exc, requests.exceptions.ConnectionError) \
-                            and "Read timed out" not in str(exc):
-                        conn_retries += 1
-                        continue
-                    out.error = "connection"
-                    out.reason = f"{type(exc).__name__}: {_short_exc(exc)}"
-                    return out
-                status = resp.status_code
-                out.status = status
-                out.final_url = current
-                if status in RETRYABLE:
-                    ra = parse_retry_after(resp.headers.get("Retry-After"))
-                    _discard(resp)
-                    host.penalize()
-                    if status == 503 and ra is None:
-                        out.reason = "HTTP 503 Service Unavailable (no Retry-After)"
-                        return out
-                    wait = ra if ra is not None else min(2.0 ** retries, 8.0)
-                    left = self._remaining()
-                    if (retries >= c.max_retries or waited + wait > c.retry_after_max
-                            or (left is not None and wait >= left)):
-                        out.error = "rate-limited"
-                        out.reason = (f"HTTP {status}, Retry-After {resp.headers.get('Retry-After', 'absent')}; "
-                                      f"gave up after {retries} retries and {waited:g} s of waiting "
-                                      f"(bound {c.retry_after_max:g} s)")
-                        return out
-                    retries += 1
-                    waited += wait
-                    continue  # the wait happens below, outside the host slot
-                if 300 <= status < 400 and resp.headers.get("Location"):
-                    host.succeeded()
-                    nxt = urljoin(current, resp.headers["Location"].strip())
-                    set_cookie = "set-cookie" in resp.headers
-                    _discard(resp)
-                    nxt_no_frag = page_key(nxt) if urlsplit(nxt).fragment else nxt
-                    out.hops.append((status, nxt_no_frag))
-                    out.final_url = nxt_no_frag
-                    if len(out.hops) > c.max_redirects:
-                        out.error = "redirects"
-                        out.reason = f"more than {c.max_redirects} redirects (cut at {nxt_no_frag})"
-                        return out
-                    if nxt_no_frag in visited and not set_cookie:
-                        out.error = "redirects"
-                        out.reason = f"redirect loop: {current} -> {nxt_no_frag} (after {len(out.hops)} hops)"
-                        return out
-                    visited.add(nxt_no_frag)
-                    if urlsplit(nxt).scheme not in ("http", "https"):
-                        out.error = "redirects"
-                        out.reason = f"redirect to unsupported URL {nxt}"
-                        return out
-                    current = nxt_no_frag
-                    continue
-                if status < 400:
-                    host.succeeded()
-                out.content_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if status >= 400:
-                    out.reason = f"HTTP {status} {resp.reason or ''}".strip()
-                if method == "GET" and status < 300 and task.need_body:
-                    self._read_body(resp, task, out)
-                else:
-                    _discard(resp)
-                return out
-            finally:
-                host.release()
-                if wait > 0:
-                    time.sleep(wait)
+                resp = self.session.send(
+                    self._prepare(method, current), allow_redirects=False, stream=True,
+                    timeout=(min(c.connect_timeout, read_timeout), read_timeout),
+                )
+            except requests.exceptions.Timeout as exc:
+                kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
+                out.error = "timeout"
+                out.reason = f"{kind} timeout after {read_timeout:g} s ({method} {current})"
+                return True
+            except requests.exceptions.RequestException as exc:
+                if flow.conn_retries < 1 and isinstance(exc, requests.exceptions.ConnectionError):
+                    flow.conn_retries += 1  # a stale keep-alive connection, a reset: once more
+                    return False
+                out.error = "connection"
+                out.reason = f"{type(exc).__name__}: {_short_exc(exc)}"
+                return True
+            status = resp.status_code
+            out.status = status
+            out.final_url = current
+            if status in RETRYABLE:
+                header = resp.headers.get("Retry-After")
+                ra = parse_retry_after(header)
+                _discard(resp)
+                host.penalize()
+                if status == 503 and ra is None:
+                    out.reason = "HTTP 503 Service Unavailable (no Retry-After)"
+                    return True
+                wait = ra if ra is not None else min(2.0 ** flow.retries, 8.0)
+                left = self._remaining()
+                if (flow.retries >= c.max_retries or flow.waited + wait > c.retry_after_max
+                        or (left is not None and wait >= left)):
+                    out.error = "rate-limited"
+                    out.reason = (f"HTTP {status}, Retry-After {header or 'absent'}; gave up after "
+                                  f"{flow.retries} retries and {flow.waited:g} s of waiting "
+                                  f"(bound {c.retry_after_max:g} s)")
+                    return True
+                flow.retries += 1
+                flow.waited += wait
+                flow.not_before = time.monotonic() + wait
+                return False
+            location = resp.headers.get("Location")
+            if 300 <= status < 400 and location:
+                host.succeeded()
+                nxt = urljoin(current, location.strip())
+                set_cookie = "set-cookie" in resp.headers
+                _discard(resp)
+                nxt = page_key(nxt) if urlsplit(nxt).fragment else nxt
+                out.hops.append((status, nxt))
+                out.final_url = nxt
+                if len(out.hops) > c.max_redirects:
+                    out.error = "redirects"
+                    out.reason = f"more than {c.max_redirects} redirects (cut at {nxt})"
+                    return True
+                if nxt in flow.visited and not set_cookie:
+                    out.error = "redirects"
+                    out.reason = f"redirect loop: {current} -> {nxt} (after {len(out.hops)} hops)"
+                    return True
+                if urlsplit(nxt).scheme not in ("http", "https"):
+                    out.error = "redirects"
+                    out.reason = f"redirect to unsupported URL {nxt}"
+                    return True
+                flow.visited.add(nxt)
+                flow.current = nxt
+                return False
+            if method == "HEAD" and status in HEAD_REFUSED:
+                _discard(resp)
+                flow.head_status = status  # HEAD refused: the same chain again with GET
+                flow.method, flow.current, flow.visited = "GET", task.url, {task.url}
+                flow.out = PageFetch(method="GET", reason=f"HEAD answered {status}")
+                return False
+            if status < 400:
+                host.succeeded()
+            out.content_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if status >= 400:
+                out.reason = f"HTTP {status} {resp.reason or ''}".strip()
+                if flow.head_status:
+                    out.reason += f" (HEAD answered {flow.head_status})"
+            if method == "GET" and status < 300 and task.need_body:
+                self._read_body(resp, task, out)
+            else:
+                _discard(resp)
+            return True
+        finally:
+            host.release()
 
     def _read_body(self, resp: requests.Response, task: _PageTask, out: PageFetch) -> None:
         """Stream the body into the anchor/text scanner; stop when done, at the cap or the time bound."""
