@@ -44,6 +44,7 @@ html_theme = "furo"
 html_title = "Karabakh truce handbook"
 html_static_path = ["_static"]
 html_css_files = ["handbook.css"]
+html_favicon = "_static/favicon.svg"
 html_last_updated_fmt = None
 html_show_sourcelink = True
 html_theme_options = {
