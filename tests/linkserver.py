@@ -34,7 +34,7 @@ from collections import Counter
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-WORDS = "amber basalt cedar delta ember fjord granite harbor island juniper kestrel lagoon".split()
+WORDS = ["amber", "basalt", "cedar", "delta", "ember", "fjord", "granite", "harbor", "island", "juniper", "kestrel", "lagoon"]
 REDIRECT_CODES = [301, 302, 307, 308]
 FILLER = "This paragraph is filler so that anchors sit a few kilobytes into the document. " * 12
 
