@@ -51,20 +51,90 @@ BIBTEX_TYPES: dict[EntryType, str] = {
 }
 
 _TRANSLIT = {
-    "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L",
-    "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i", "ħ": "h",
+    "ß": "ss",
+    "æ": "ae",
+    "Æ": "AE",
+    "ø": "o",
+    "Ø": "O",
+    "œ": "oe",
+    "Œ": "OE",
+    "ł": "l",
+    "Ł": "L",
+    "đ": "d",
+    "Đ": "D",
+    "ð": "d",
+    "þ": "th",
+    "ı": "i",
+    "ħ": "h",
     # Cyrillic (scientific-ish, ASCII only)
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
-    "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia", "є": "ie", "і": "i", "ї": "i", "ґ": "g",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
+    "є": "ie",
+    "і": "i",
+    "ї": "i",
+    "ґ": "g",
     # Greek
-    "α": "a", "β": "b", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "e", "θ": "th", "ι": "i",
-    "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p", "ρ": "r", "σ": "s",
-    "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps", "ω": "o",
+    "α": "a",
+    "β": "b",
+    "γ": "g",
+    "δ": "d",
+    "ε": "e",
+    "ζ": "z",
+    "η": "e",
+    "θ": "th",
+    "ι": "i",
+    "κ": "k",
+    "λ": "l",
+    "μ": "m",
+    "ν": "n",
+    "ξ": "x",
+    "ο": "o",
+    "π": "p",
+    "ρ": "r",
+    "σ": "s",
+    "ς": "s",
+    "τ": "t",
+    "υ": "y",
+    "φ": "f",
+    "χ": "ch",
+    "ψ": "ps",
+    "ω": "o",
 }
 
-_STOPWORDS = frozenset({"the", "a", "an", "of", "for", "and", "on", "in", "de", "la", "le", "der", "die", "das"})
+_STOPWORDS = frozenset(
+    {"the", "a", "an", "of", "for", "and", "on", "in", "de", "la", "le", "der", "die", "das"}
+)
 _SPECIAL = {
     "\\": r"\textbackslash{}",
     "&": r"\&",
@@ -76,9 +146,18 @@ _SPECIAL = {
     "^": r"\textasciicircum{}",
 }
 _UNESCAPE = [
-    (r"\textbackslash{}", "\\"), (r"\textasciitilde{}", "~"), (r"\textasciicircum{}", "^"),
-    (r"\textbraceleft{}", "{"), (r"\textbraceright{}", "}"), (r"\&", "&"), (r"\%", "%"),
-    (r"\$", "$"), (r"\#", "#"), (r"\_", "_"), (r"\{", "{"), (r"\}", "}"),
+    (r"\textbackslash{}", "\\"),
+    (r"\textasciitilde{}", "~"),
+    (r"\textasciicircum{}", "^"),
+    (r"\textbraceleft{}", "{"),
+    (r"\textbraceright{}", "}"),
+    (r"\&", "&"),
+    (r"\%", "%"),
+    (r"\$", "$"),
+    (r"\#", "#"),
+    (r"\_", "_"),
+    (r"\{", "{"),
+    (r"\}", "}"),
 ]
 
 
@@ -105,7 +184,7 @@ class BibEntry:
 
 
 def ascii_fold(text: str) -> str:
-    """"Rytövuori-Apunen" -> "Rytovuori-Apunen", "Иванов" -> "Ivanov": ASCII letters kept only."""
+    """ "Rytövuori-Apunen" -> "Rytovuori-Apunen", "Иванов" -> "Ivanov": ASCII letters kept only."""
     out = []
     for ch in text:
         low = ch.lower()
@@ -115,7 +194,9 @@ def ascii_fold(text: str) -> str:
         else:
             out.append(ch)
     text = unicodedata.normalize("NFKD", "".join(out))
-    return "".join(c for c in text if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+    return (
+        "".join(c for c in text if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+    )
 
 
 def _slug(text: str) -> str:
@@ -123,7 +204,7 @@ def _slug(text: str) -> str:
 
 
 def _corporate_word(name: str) -> str:
-    """"RFE/RL" -> "rferl"; "Center for Security Studies ETH Zurich" -> "center"."""
+    """ "RFE/RL" -> "rferl"; "Center for Security Studies ETH Zurich" -> "center"."""
     words = [w for w in re.split(r"\s+", name.strip()) if w]
     for w in words:
         if w.casefold() in _STOPWORDS:
@@ -141,11 +222,12 @@ def key_base(ref: Reference) -> str:
     name = ""
     if people:
         first = people[0]
-        name = _corporate_word(first.family) if first.corporate else _slug(first.last or first.family)
+        name = (
+            _corporate_word(first.family) if first.corporate else _slug(first.last or first.family)
+        )
     if not name and ref.title:
         name = _corporate_word(ref.title)
-    if not name:
-        name = "ref"
+    name = name.lstrip("0123456789") or "anon"  # a key starts with a letter
     year = re.sub(r"\D", "", ref.year)[:4] or "nd"
     return f"{name[:40]}{year}"
 
@@ -239,12 +321,16 @@ def bibtex_unescape(text: str) -> str:
 
 def _escape_url(url: str) -> str:
     """URLs are written verbatim except for what would break BibTeX: spaces, braces, backslashes."""
-    return url.strip().replace(" ", "%20").replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
+    return (
+        url.strip().replace(" ", "%20").replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
+    )
 
 
 def format_person(p: Person) -> str:
     """BibTeX name: "von Last, Jr, First"; a corporate name braced whole ({RFE/RL})."""
-    if p.corporate or (not p.given and not p.particle and (" " in p.family.strip() or "," in p.family)):
+    if p.corporate or (
+        not p.given and not p.particle and (" " in p.family.strip() or "," in p.family)
+    ):
         return "{" + bibtex_escape(p.family) + "}"
     last = bibtex_escape(p.family.strip())
     if " and " in f" {last.lower()} " or "," in last:
@@ -297,7 +383,9 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
     problems = list(ref.problems)
     why = _badly_parsed(ref)
     btype = "misc" if why else BIBTEX_TYPES.get(EntryType(ref.type), "misc")
-    if btype == "phdthesis" and re.search(r"\b(master|m\.?a\.?|m\.?sc|msc|magister)\b", ref.raw, re.I):
+    if btype == "phdthesis" and re.search(
+        r"\b(master|m\.?a\.?|m\.?sc|msc|magister)\b", ref.raw, re.I
+    ):
         btype = "mastersthesis"
     f: list[tuple[str, str]] = []
 

@@ -1,9 +1,466 @@
-"""Sphinx feature module `bibliography` (filled in by its stage)."""
+"""Sphinx feature `bibliography`: a document's reference list as an anchored bibliography, its
+BibTeX in the HTML output, and the audit of its in-text citations.
+
+Directives (in the ``karabakh`` domain, one path argument, relative to the page or, with a
+leading ``/``, to the source directory, as ``literalinclude`` takes it)::
+
+    .. karabakh:bibliography:: ../seeds/004_cc326326a6865e0d.txt
+    .. karabakh:citation-audit:: ../seeds/004_cc326326a6865e0d.txt
+
+Flow: directive (read phase) -> ``refs.pipeline`` (section, parse, keys, BibTeX; audit) -> nodes
+with placeholders (link status, download link, links to entries) + a ``BibRecord`` per
+bibliography in ``env.karabakh_bibliographies`` (per document; cleared and merged for parallel
+reads) -> ``FillBibPlaceholders`` post-transform (write phase: the latest link-check report, the
+page that holds each entry) -> ``build-finished`` writes ``<outdir>/_bibtex/<name>.bib`` (main
+process, from the merged env, so parallel builds write each file once).
+
+Config: ``karabakh_linkcheck_report`` (path to the link checker's JSON or JSON lines report,
+relative to the configuration directory; "" = none), ``karabakh_warn_unresolved_citations``
+(bool, default True), ``karabakh_bibtex_files`` ({"out.bib": "document.txt"} written at
+start-up, before sphinxcontrib-bibtex reads its ``bibtex_bibfiles``).
+
+Warnings: ``karabakh.reference`` (a reference parsed poorly, a URL with a space, an unreadable
+document or one without references), ``karabakh.citation`` (an unresolved in-text citation).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import ConfigError
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.osutil import relative_uri
+
+from sphinx_karabakh.refs.pipeline import (
+    NoReferences,
+    ParsedReferences,
+    audit_text,
+    read_document,
+    references_from_entries,
+    references_from_text,
+)
+from sphinx_karabakh.sphinx import bib_render as br
+
+logger = logging.getLogger(__name__)
+
+ENV_ATTR = "karabakh_bibliographies"
+BIB_DIR = "_bibtex"
+
+
+@dataclass(frozen=True)
+class BibRecord:
+    """One bibliography rendered on one page: where its entries are anchored, and its BibTeX."""
+
+    docname: str
+    source: str  # absolute path of the document whose references these are
+    anchors: tuple[tuple[str, str], ...]  # (key, HTML id) in entry order
+    bibtex: str
+    kind: str = "bibliography"  # or "audit" (an audit page: no anchors, no .bib)
+
+
+def _records(env: BuildEnvironment) -> dict[str, list[BibRecord]]:
+    if not hasattr(env, ENV_ATTR):
+        setattr(env, ENV_ATTR, {})
+    return getattr(env, ENV_ATTR)
+
+
+def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _records(env).pop(docname, None)
+
+
+def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    mine, theirs = _records(env), _records(other)
+    for docname in docnames:
+        if docname in theirs:
+            mine[docname] = theirs[docname]
+
+
+def bib_names(env: BuildEnvironment) -> dict[str, str]:
+    """source path -> ``.bib`` file name: the document's stem, with a short hash when two
+    documents share a stem. Deterministic from the set of sources."""
+    sources = sorted({r.source for recs in _records(env).values() for r in recs if r.kind == "bibliography"})
+    stems: dict[str, list[str]] = {}
+    for s in sources:
+        stems.setdefault(Path(s).stem, []).append(s)
+    names = {}
+    for stem, group in stems.items():
+        for s in group:
+            suffix = "" if len(group) == 1 else "-" + hashlib.sha1(s.encode()).hexdigest()[:6]
+            names[s] = f"{stem}{suffix}.bib"
+    return names
+
+
+# -- directives ----------------------------------------------------------------------------------
+
+
+class _RefsDirective(SphinxDirective):
+    required_arguments = 1
+    optional_arguments = 0
+    final_argument_whitespace = False
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {"entries-only": directives.flag}
+
+    def load(self) -> tuple[str, str, ParsedReferences] | None:
+        """(absolute path, text, parsed references), or None after a warning."""
+        rel, abs_path = self.env.relfn2path(self.arguments[0], self.env.docname)
+        self.env.note_dependency(rel)
+        try:
+            text = read_document(abs_path)
+        except OSError as exc:
+            logger.warning("cannot read %s: %s", abs_path, exc.strerror or exc, location=self.get_location(),
+                           type="karabakh", subtype="reference")
+            return None
+        try:
+            parsed = references_from_entries(text) if "entries-only" in self.options else references_from_text(text)
+        except NoReferences as exc:
+            logger.warning("%s: %s", abs_path, exc, location=self.get_location(), type="karabakh",
+                           subtype="reference")
+            return None
+        return abs_path, text, parsed
+
+
+class BibliographyDirective(_RefsDirective):
+    """``.. karabakh:bibliography:: path/to/document.txt`` — every reference, anchored."""
+
+    option_spec: ClassVar[dict[str, Any]] = {
+        "entries-only": directives.flag,
+        "no-bibtex": directives.flag,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        loaded = self.load()
+        if loaded is None:
+            return []
+        abs_path, _, parsed = loaded
+        docname = self.env.docname
+        taken = {k for r in _records(self.env).get(docname, []) for _, k in r.anchors}
+        prefix = nodes.make_id(Path(abs_path).stem)
+        root = nodes.container(classes=["karabakh-bibliography"])
+        head = nodes.paragraph(classes=["karabakh-bib-summary"])
+        head += nodes.Text(f"{len(parsed.entries)} references from {Path(abs_path).name}. ")
+        head += br.karabakh_bib_download(source=abs_path)
+        root += head
+        anchors: list[tuple[str, str]] = []
+        category = None
+        for entry in parsed.entries:
+            ref = entry.reference
+            if ref.category != category:
+                category = ref.category
+                if category:
+                    root += nodes.rubric(category, category, classes=["karabakh-bib-category"])
+            anchor = entry.key if entry.key not in taken and entry.key not in self.state.document.ids else f"{prefix}-{entry.key}"
+            taken.add(anchor)
+            anchors.append((entry.key, anchor))
+            root += br.entry_nodes(entry, anchor, abs_path, show_bibtex="no-bibtex" not in self.options)
+            for problem in entry.problems:
+                logger.warning("reference %s: %s", entry.key, problem, location=f"{abs_path}:{ref.line}",
+                               type="karabakh", subtype="reference")
+        _records(self.env).setdefault(docname, []).append(
+            BibRecord(docname, abs_path, tuple(anchors), parsed.bibtex()))
+        return [root]
+
+
+class CitationAuditDirective(_RefsDirective):
+    """``.. karabakh:citation-audit:: path/to/document.txt`` — each citation and its entry."""
+
+    def run(self) -> list[nodes.Node]:
+        loaded = self.load()
+        if loaded is None:
+            return []
+        abs_path, text, parsed = loaded
+        result = audit_text(text, parsed)
+        warn = self.config.karabakh_warn_unresolved_citations
+        root = nodes.container(classes=["karabakh-citation-audit"])
+        summary = nodes.paragraph(classes=["karabakh-audit-summary"])
+        summary += nodes.Text(
+            f"{len(result.citations)} in-text citations in {Path(abs_path).name}: "
+            f"{len(result.citations) - len(result.unresolved)} resolved, {len(result.unresolved)} unresolved; "
+            f"{len(result.uncited)} of {len(parsed.entries)} entries never cited.")
+        root += summary
+        by_key = {e.key: e for e in parsed.entries}
+        table = _table(["Line", "Citation", "Entry"], [1, 4, 5])
+        tbody = table[0][-1]
+        for r in result.citations:
+            row = nodes.row(classes=["karabakh-audit-unresolved"] if r.key is None else [])
+            row += _cell(nodes.Text(str(r.citation.line)))
+            row += _cell(nodes.Text(r.citation.text))
+            if r.key is None:
+                cell = nodes.inline("", "unresolved", classes=["karabakh-unresolved"])
+                row += _cell(cell, nodes.Text(f" — {r.reason}" if r.reason else ""))
+                if warn:
+                    logger.warning("unresolved citation %r: %s", r.citation.text, r.reason or "no entry",
+                                   location=f"{abs_path}:{r.citation.line}", type="karabakh", subtype="citation")
+            else:
+                link = br.karabakh_bib_ref(source=abs_path, key=r.key)
+                link += nodes.literal("", r.key)
+                extra = nodes.Text(f" — {_short(by_key[r.key])}" + (f" ({r.reason})" if "ambiguous" in r.reason else ""))
+                row += _cell(link, extra)
+            tbody += row
+        root += table
+        root += nodes.rubric("Never cited", "Never cited", classes=["karabakh-audit-uncited-title"])
+        if result.uncited:
+            lst = nodes.bullet_list(classes=["karabakh-audit-uncited"])
+            for key in result.uncited:
+                para = nodes.paragraph()
+                link = br.karabakh_bib_ref(source=abs_path, key=key)
+                link += nodes.literal("", key)
+                para += link
+                para += nodes.Text(f" — {_short(by_key[key])}")
+                lst += nodes.list_item("", para)
+            root += lst
+        else:
+            root += nodes.paragraph("", "Every entry is cited.")
+        _records(self.env).setdefault(self.env.docname, []).append(
+            BibRecord(self.env.docname, abs_path, (), "", kind="audit"))
+        return [root]
+
+
+def _short(entry: br.BibEntry) -> str:
+    ref = entry.reference
+    who = br.people_text(ref.authors[:1]) + (" et al." if len(ref.authors) > 2 else "")
+    return f"{who} ({ref.year or 'n.d.'}), {ref.title or ref.raw[:80]}".strip()
+
+
+def _cell(*children: nodes.Node) -> nodes.entry:
+    para = nodes.paragraph()
+    for c in children:
+        para += c
+    return nodes.entry("", para)
+
+
+def _table(headers: list[str], widths: list[int]) -> nodes.table:
+    table = nodes.table(classes=["karabakh-audit-table"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for w in widths:
+        group += nodes.colspec(colwidth=w)
+    thead = nodes.thead()
+    row = nodes.row()
+    for h in headers:
+        row += nodes.entry("", nodes.paragraph("", h))
+    thead += row
+    group += thead
+    group += nodes.tbody()
+    return table
+
+
+# -- link-check report ---------------------------------------------------------------------------
+
+_REPORTS: dict[tuple[str, float, int], dict[str, dict[str, Any]]] = {}
+
+
+def load_report(path: str) -> dict[str, dict[str, Any]]:
+    """url -> result, from the link checker's report (JSON lines, a JSON list, or an object with a
+    list under "results"/"links"). Unreadable or absent: {} (everything "not checked")."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {}
+    cache_key = (path, st.st_mtime, st.st_size)
+    if cache_key in _REPORTS:
+        return _REPORTS[cache_key]
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    items: list[Any] = []
+    try:
+        data = json.loads(text)
+        if isinstance(data, list):
+            items = data
+        elif isinstance(data, dict):
+            items = next((data[k] for k in ("results", "links", "urls") if isinstance(data.get(k), list)), [data])
+    except json.JSONDecodeError:
+        for line in text.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("url"), str):
+            results[item["url"]] = item
+            results.setdefault(_url_key(item["url"]), item)
+    _REPORTS[cache_key] = results
+    return results
+
+
+def _url_key(url: str) -> str:
+    return url.strip().split("#", 1)[0].rstrip("/").replace(" ", "%20").lower()
+
+
+def _status_badge(report: dict[str, dict[str, Any]], url: str, alt: str) -> nodes.inline:
+    item = report.get(url) or report.get(alt) or report.get(_url_key(url)) or report.get(_url_key(alt))
+    if not item:
+        return br.badge("unchecked", "not checked")
+    verdict = str(item.get("verdict") or "unchecked")
+    status = item.get("status")
+    label = verdict.replace("-", " ") if verdict != "unchecked" else "not checked"
+    if status not in (None, "", 0):
+        label += f" ({status})"
+    final = item.get("final_url")
+    extra = f"→ {final}" if final and final != url and verdict.startswith("redirect") else ""
+    return br.badge(verdict, label, extra)
+
+
+# -- post-transform ------------------------------------------------------------------------------
+
+
+def _app_of(env: BuildEnvironment) -> Sphinx:
+    """The application (the transform's own ``app`` property is deprecated in Sphinx 9)."""
+    return env._app  # type: ignore[attr-defined]
+
+
+class FillBibPlaceholders(SphinxPostTransform):
+    """Link statuses, the download link and links to entries, once every document is read."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        nodes_ = [n for cls in br.PLACEHOLDERS for n in self.document.findall(cls)]
+        if not nodes_:
+            return
+        app = _app_of(self.env)
+        report_path = app.config.karabakh_linkcheck_report
+        report = load_report(os.path.join(app.confdir, report_path)) if report_path else {}
+        html = app.builder.format == "html"
+        docname = self.env.docname
+        names = bib_names(self.env)
+        records = [r for recs in _records(self.env).values() for r in recs if r.kind == "bibliography"]
+        for node in nodes_:
+            if isinstance(node, br.karabakh_link_status):
+                node.replace_self(_status_badge(report, node["url"], node.get("alt", "")))
+            elif isinstance(node, br.karabakh_bib_download):
+                name = names.get(node["source"])
+                if html and name:
+                    uri = relative_uri(app.builder.get_target_uri(docname), f"{BIB_DIR}/{name}")
+                    ref = nodes.reference("", "Download BibTeX", refuri=uri, classes=["karabakh-bib-download"])
+                    ref["download"] = name
+                    node.replace_self(ref)
+                else:
+                    node.parent.remove(node)
+            elif isinstance(node, br.karabakh_bib_ref):
+                node.replace_self(self._entry_link(node, records, docname))
+
+    def _entry_link(self, node: br.karabakh_bib_ref, records: list[BibRecord], docname: str) -> nodes.Node:
+        key, source = node["key"], node["source"]
+        hits = [r for r in records if r.source == source and any(k == key for k, _ in r.anchors)]
+        hits.sort(key=lambda r: (r.docname != docname, r.docname))
+        children = node.children[:] or [nodes.literal("", key)]
+        if not hits:
+            return nodes.inline("", "", *children, classes=["karabakh-bib-ref"])
+        rec = hits[0]
+        anchor = dict(rec.anchors)[key]
+        if rec.docname == docname:
+            ref = nodes.reference("", "", *children, refid=anchor, internal=True)
+        else:
+            try:
+                uri = _app_of(self.env).builder.get_relative_uri(docname, rec.docname) + "#" + anchor
+            except Exception:  # a builder without pages for documents
+                return nodes.inline("", "", *children, classes=["karabakh-bib-ref"])
+            ref = nodes.reference("", "", *children, refuri=uri, internal=True)
+        ref["classes"].append("karabakh-bib-ref")
+        return ref
+
+
+# -- events --------------------------------------------------------------------------------------
+
+
+def write_bib_outputs(app: Sphinx, exc: BaseException | None) -> None:
+    """``<outdir>/_bibtex/<name>.bib`` for every bibliography of the project (main process)."""
+    if exc is not None or app.builder.format != "html":
+        return
+    names = bib_names(app.env)
+    written: set[str] = set()
+    for recs in sorted(_records(app.env).items()):
+        for rec in recs[1]:
+            if rec.kind != "bibliography" or rec.source in written:
+                continue
+            written.add(rec.source)
+            target = Path(app.outdir) / BIB_DIR / names[rec.source]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists() or target.read_text(encoding="utf-8") != rec.bibtex:
+                target.write_text(rec.bibtex, encoding="utf-8")
+
+
+def write_configured_bibfiles(app: Sphinx, config: Any) -> None:
+    """``karabakh_bibtex_files``: write each document's BibTeX where conf.py says, before
+    sphinxcontrib-bibtex reads ``bibtex_bibfiles`` (only when the content changed)."""
+    mapping = config.karabakh_bibtex_files or {}
+    if not isinstance(mapping, dict):
+        raise ConfigError("karabakh_bibtex_files must be a dict {'out.bib': 'document.txt'}")
+    for out, doc in mapping.items():
+        out_path = Path(app.confdir) / out
+        doc_path = Path(app.confdir) / doc
+        try:
+            text = read_document(doc_path)
+            bib = references_from_text(text).bibtex()
+        except (OSError, NoReferences) as exc:
+            logger.warning("karabakh_bibtex_files: %s: %s", doc_path, getattr(exc, "strerror", None) or exc,
+                           type="karabakh", subtype="reference")
+            continue
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        if not out_path.exists() or out_path.read_text(encoding="utf-8") != bib:
+            out_path.write_text(bib, encoding="utf-8")
+
+
+def check_config(app: Sphinx, config: Any) -> None:
+    if not isinstance(config.karabakh_linkcheck_report, str):
+        raise ConfigError("karabakh_linkcheck_report must be a path (str), '' for none")
+    if not isinstance(config.karabakh_warn_unresolved_citations, bool):
+        raise ConfigError("karabakh_warn_unresolved_citations must be True or False")
+
+
+def report_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
+                    removed: set[str]) -> list[str]:
+    """Re-read pages with a bibliography when the link-check report changed (badges)."""
+    path = app.config.karabakh_linkcheck_report
+    stamp = ""
+    if path:
+        try:
+            st = os.stat(os.path.join(app.confdir, path))
+            stamp = f"{st.st_mtime_ns}:{st.st_size}"
+        except OSError:
+            stamp = "missing"
+    old = getattr(env, "karabakh_report_stamp", None)
+    env.karabakh_report_stamp = stamp
+    if old is None or old == stamp:
+        return []
+    return sorted(d for d, recs in _records(env).items() if any(r.kind == "bibliography" for r in recs))
 
 
 def setup(app: Sphinx) -> None:
-    """Register this feature's config values, nodes, directives, roles and events."""
+    """Register this feature's config values, nodes, directives and events."""
+    app.add_config_value("karabakh_linkcheck_report", "", "html", str)
+    app.add_config_value("karabakh_warn_unresolved_citations", True, "env", bool)
+    app.add_config_value("karabakh_bibtex_files", {}, "env", dict)
+    app.add_node(br.karabakh_details, **br.DETAILS_VISITORS)
+    for node in br.PLACEHOLDERS:
+        app.add_node(node, **br.PLACEHOLDER_VISITORS)
+    if "karabakh" not in app.registry.domains:
+        from sphinx_karabakh.sphinx.domain import KarabakhDomain
+
+        app.add_domain(KarabakhDomain)
+    app.add_directive_to_domain("karabakh", "bibliography", BibliographyDirective)
+    app.add_directive_to_domain("karabakh", "citation-audit", CitationAuditDirective)
+    app.add_post_transform(FillBibPlaceholders)
+    app.connect("config-inited", check_config)
+    app.connect("config-inited", write_configured_bibfiles)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-get-outdated", report_outdated)
+    app.connect("build-finished", write_bib_outputs)

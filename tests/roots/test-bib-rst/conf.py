@@ -1,0 +1,2 @@
+extensions = ["sphinx_karabakh"]
+project = "bib-rst"
