@@ -67,11 +67,50 @@ _NARRATIVE_RE = re.compile(
     r"(?:'s|’s)?\s*$"
 )
 _DETERMINERS = frozenset(
-    {"the", "a", "an", "this", "that", "these", "those", "its", "his", "her", "their", "our", "my", "your"}
+    {
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "its",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "your",
+    }
 )
 _SENTENCE_WORDS = frozenset(
-    {"in", "on", "at", "by", "as", "according", "the", "this", "that", "while", "when", "although",
-     "however", "thus", "then", "also", "both", "see", "and", "but", "for", "from", "with", "since"}
+    {
+        "in",
+        "on",
+        "at",
+        "by",
+        "as",
+        "according",
+        "the",
+        "this",
+        "that",
+        "while",
+        "when",
+        "although",
+        "however",
+        "thus",
+        "then",
+        "also",
+        "both",
+        "see",
+        "and",
+        "but",
+        "for",
+        "from",
+        "with",
+        "since",
+    }
 )
 _NUMERIC_RE = re.compile(
     r"(?<![!\w\]])\[(?P<body>\s*\d{1,3}(?:\s*[-–—]\s*\d{1,3})?(?:\s*[,;]\s*\d{1,3}(?:\s*[-–—]\s*\d{1,3})?)*\s*)\]"
@@ -82,7 +121,9 @@ _PAREN_NUMERIC_RE = re.compile(
 )
 _ET_AL_RE = re.compile(r",?\s+et\s+al\.?", re.IGNORECASE)
 _NAME_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
-_STOP = frozenset({"the", "of", "for", "and", "in", "on", "a", "an", "to", "at", "de", "la", "le", "der", "und"})
+_STOP = frozenset(
+    {"the", "of", "for", "and", "in", "on", "a", "an", "to", "at", "de", "la", "le", "der", "und"}
+)
 
 
 def norm(text: str) -> str:
@@ -138,7 +179,14 @@ def find_citations(
     (1-based, inclusive) not to scan, normally the reference section. ``numeric_parens`` also
     reads "(3)" as a citation (Vancouver); ``labels`` are a list's non-numeric labels ("[Smi20]")."""
     lines = _Lines(text)
-    lo, hi = (lines.offset(skip[0]), lines.offset(skip[1] + 1) if skip[1] < len(lines.starts) else len(text)) if skip else (-1, -1)
+    lo, hi = (
+        (
+            lines.offset(skip[0]),
+            lines.offset(skip[1] + 1) if skip[1] < len(lines.starts) else len(text),
+        )
+        if skip
+        else (-1, -1)
+    )
     found: list[Citation] = []
 
     def skipped(pos: int) -> bool:
@@ -148,7 +196,9 @@ def find_citations(
     for m in re.finditer(r"[(\[](?P<body>[^()\[\]]{2,500})[)\]]", text):
         if skipped(m.start()):
             continue
-        if m.group(0)[0] == "[" and (text[m.end(): m.end() + 1] == "(" or not re.search(_YEAR, m.group("body"))):
+        if m.group(0)[0] == "[" and (
+            text[m.end() : m.end() + 1] == "(" or not re.search(_YEAR, m.group("body"))
+        ):
             continue  # a Markdown link or a numeric citation: handled below
         body = m.group("body")
         body_start = m.start("body")
@@ -162,22 +212,46 @@ def find_citations(
         if skipped(m.start()):
             continue
         for n in _expand_numbers(m.group("body"), m.group("to")):
-            found.append(Citation(f"[{n}]", lines.line(m.start()), CitationStyle.NUMERIC, number=n,
-                                  start=m.start(), end=m.end()))
+            found.append(
+                Citation(
+                    f"[{n}]",
+                    lines.line(m.start()),
+                    CitationStyle.NUMERIC,
+                    number=n,
+                    start=m.start(),
+                    end=m.end(),
+                )
+            )
     if numeric_parens:
         for m in _PAREN_NUMERIC_RE.finditer(text):
             if skipped(m.start()):
                 continue
             for n in _expand_numbers(m.group("body"), None):
-                found.append(Citation(f"({n})", lines.line(m.start()), CitationStyle.NUMERIC, number=n,
-                                      start=m.start(), end=m.end()))
+                found.append(
+                    Citation(
+                        f"({n})",
+                        lines.line(m.start()),
+                        CitationStyle.NUMERIC,
+                        number=n,
+                        start=m.start(),
+                        end=m.end(),
+                    )
+                )
     for label in labels:
         if label.isdigit():
             continue
         for m in re.finditer(r"\[" + re.escape(label) + r"\]", text):
             if not skipped(m.start()):
-                found.append(Citation(f"[{label}]", lines.line(m.start()), CitationStyle.NUMERIC,
-                                      names=(label,), start=m.start(), end=m.end()))
+                found.append(
+                    Citation(
+                        f"[{label}]",
+                        lines.line(m.start()),
+                        CitationStyle.NUMERIC,
+                        names=(label,),
+                        start=m.start(),
+                        end=m.end(),
+                    )
+                )
     found.sort(key=lambda c: (c.start, c.end))
     return found
 
@@ -203,13 +277,13 @@ def _parse_part(text: str, part: str, start: int, paren: int, lines: _Lines) -> 
         if not m:
             break
         start += m.end()
-        part = part[m.end():]
+        part = part[m.end() :]
     part = part.rstrip(" ,.")
     ym = _YEARS_RE.match(part)
     if ym:  # only years: narrative ("Rose (1998)") or year-only ("(2020a)")
         years = _split_years(ym.group("years"))
         loc = (ym.group("loc") or "").strip()
-        before = text[max(0, paren - 160): paren]
+        before = text[max(0, paren - 160) : paren]
         before = before.split("\n\n")[-1].replace("\n", " ")
         nm = _NARRATIVE_RE.search(before.rstrip())
         names = _narrative_names(before, nm) if nm else ""
@@ -217,16 +291,37 @@ def _parse_part(text: str, part: str, start: int, paren: int, lines: _Lines) -> 
         for y in years:
             if names:
                 written = f"{names} ({y}{', ' + loc if loc else ''})"
-                out.append(_make(written, names, y, loc, CitationStyle.NARRATIVE, paren - len(before) + nm.start("names"),
-                                 start + len(part), lines))
+                out.append(
+                    _make(
+                        written,
+                        names,
+                        y,
+                        loc,
+                        CitationStyle.NARRATIVE,
+                        paren - len(before) + nm.start("names"),
+                        start + len(part),
+                        lines,
+                    )
+                )
             elif re.search(r"[a-z]$", y) or loc:
-                out.append(_make(part, "", y, loc, CitationStyle.PARENTHETICAL, start, start + len(part), lines))
+                out.append(
+                    _make(
+                        part,
+                        "",
+                        y,
+                        loc,
+                        CitationStyle.PARENTHETICAL,
+                        start,
+                        start + len(part),
+                        lines,
+                    )
+                )
         return out
     am = _AUTHOR_YEAR_RE.match(part)
     if not am:
         return []
     names = am.group("names").strip().rstrip(",").strip()
-    rest = part[am.end():]
+    rest = part[am.end() :]
     ym = _YEARS_RE.match(rest)
     if not ym or not _plausible_names(names):
         return []
@@ -239,8 +334,14 @@ def _parse_part(text: str, part: str, start: int, paren: int, lines: _Lines) -> 
     else:
         out_more = []
     for y in _split_years(ym.group("years")):
-        written = part if len(_split_years(ym.group("years"))) == 1 and not out_more else f"{names} {y}"
-        out.append(_make(written, names, y, loc, CitationStyle.PARENTHETICAL, start, start + len(part), lines))
+        written = (
+            part if len(_split_years(ym.group("years"))) == 1 and not out_more else f"{names} {y}"
+        )
+        out.append(
+            _make(
+                written, names, y, loc, CitationStyle.PARENTHETICAL, start, start + len(part), lines
+            )
+        )
     return out + out_more
 
 
@@ -261,15 +362,31 @@ def _narrative_names(before: str, m: re.Match[str]) -> str:
     return names
 
 
-def _make(written: str, names: str, year: str, loc: str, style: CitationStyle, start: int, end: int,
-          lines: _Lines) -> Citation:
+def _make(
+    written: str,
+    names: str,
+    year: str,
+    loc: str,
+    style: CitationStyle,
+    start: int,
+    end: int,
+    lines: _Lines,
+) -> Citation:
     et_al = bool(_ET_AL_RE.search(names))
     bare = _ET_AL_RE.sub("", names).strip()
     parts = tuple(p for p in (x.strip() for x in _NAME_SPLIT_RE.split(bare)) if p) if bare else ()
     if et_al:
         parts = (*parts, "et al.")
-    return Citation(written.strip(), lines.line(start), style, names=parts, year=year, locator=loc,
-                    start=start, end=end)
+    return Citation(
+        written.strip(),
+        lines.line(start),
+        style,
+        names=parts,
+        year=year,
+        locator=loc,
+        start=start,
+        end=end,
+    )
 
 
 # -- resolving -----------------------------------------------------------------------------------
@@ -299,18 +416,20 @@ def _targets(entries: Sequence[BibEntry], raws: Sequence[RawReference]) -> list[
         base_suffix = re.match(r".*?\d{4}([a-z]+)\d*$", e.key)
         suffix = (ref.year_suffix or (base_suffix.group(1) if base_suffix else "")).lower()
         label = raws[i].label if i < len(raws) else ""
-        out.append(_Target(
-            key=e.key,
-            year=year,
-            suffix=suffix,
-            families=tuple(norm(p.last or p.family) for p in people if not p.corporate),
-            corporate=tuple(tuple(_words(p.family)) for p in people if p.corporate),
-            title=norm(ref.title),
-            title_words=tuple(_words(ref.title)),
-            n_people=len(people),
-            label=label,
-            position=i + 1,
-        ))
+        out.append(
+            _Target(
+                key=e.key,
+                year=year,
+                suffix=suffix,
+                families=tuple(norm(p.last or p.family) for p in people if not p.corporate),
+                corporate=tuple(tuple(_words(p.family)) for p in people if p.corporate),
+                title=norm(ref.title),
+                title_words=tuple(_words(ref.title)),
+                n_people=len(people),
+                label=label,
+                position=i + 1,
+            )
+        )
     return out
 
 
@@ -399,7 +518,7 @@ def resolve(c: Citation, targets: Sequence[_Target], text: str = "") -> Resolved
     if not c.names:  # "(2020a)": the only entry of that year, or the one named just before
         if len(pool) == 1:
             return ResolvedCitation(c, pool[0].key, 0.85, "the only entry of this year")
-        context = set(_words(text[max(0, c.start - 200): c.start])) if text else set()
+        context = set(_words(text[max(0, c.start - 200) : c.start])) if text else set()
         named = [t for t in pool if set(t.families) & context]
         if len(named) == 1:
             return ResolvedCitation(c, named[0].key, 0.85, "named just before")
@@ -407,8 +526,12 @@ def resolve(c: Citation, targets: Sequence[_Target], text: str = "") -> Resolved
     scored = sorted(((_name_score(c, t), t) for t in pool), key=lambda x: -x[0][0])
     if not scored or scored[0][0][0] < MIN_SCORE:
         near = _near_miss(c, targets)
-        return ResolvedCitation(c, None, scored[0][0][0] if scored else 0.0,
-                                f"no entry for {' '.join(n for n in c.names)} {c.year}{near}".strip())
+        return ResolvedCitation(
+            c,
+            None,
+            scored[0][0][0] if scored else 0.0,
+            f"no entry for {' '.join(n for n in c.names)} {c.year}{near}".strip(),
+        )
     (score, why), best = scored[0]
     reason = why
     rivals = [t.key for (s, _), t in scored[1:] if s >= score - 0.005]
@@ -426,8 +549,12 @@ def _near_miss(c: Citation, targets: Sequence[_Target]) -> str:
     return ""
 
 
-def resolve_all(citations: Sequence[Citation], entries: Sequence[BibEntry], raws: Sequence[RawReference] = (),
-                text: str = "") -> list[ResolvedCitation]:
+def resolve_all(
+    citations: Sequence[Citation],
+    entries: Sequence[BibEntry],
+    raws: Sequence[RawReference] = (),
+    text: str = "",
+) -> list[ResolvedCitation]:
     targets = _targets(entries, raws)
     return [resolve(c, targets, text) for c in citations]
 
@@ -437,8 +564,12 @@ def audit(text: str, parsed: ParsedReferences) -> Audit:
     skip = parsed.section.span if parsed.section is not None else None
     labels = [r.label for r in parsed.raws if r.label]
     numbered = bool(labels) and all(lab.isdigit() for lab in labels)
-    citations = find_citations(text, skip, numeric_parens=numbered and not _NUMERIC_RE.search(text),
-                               labels=[lab for lab in labels if not lab.isdigit()])
+    citations = find_citations(
+        text,
+        skip,
+        numeric_parens=numbered and not _NUMERIC_RE.search(text),
+        labels=[lab for lab in labels if not lab.isdigit()],
+    )
     resolved = resolve_all(citations, parsed.entries, parsed.raws, text)
     cited = {r.key for r in resolved if r.key}
     return Audit(resolved, [e.key for e in parsed.entries if e.key not in cited])

@@ -28,19 +28,31 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     sub = refs.add_subparsers(dest="refs_command", metavar="ACTION", required=True)
 
     p = sub.add_parser("parse", help="turn a document's reference list into BibTeX")
-    p.add_argument("file", metavar="FILE", help="a document (plain text or Markdown), or with "
-                   "--entries-only a list of references")
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="a document (plain text or Markdown), or with --entries-only a list of references",
+    )
     p.add_argument("-o", "--output", metavar="OUT.bib", help="write here instead of stdout")
-    p.add_argument("--entries-only", action="store_true",
-                   help="FILE holds only references, separated by blank lines (or one per line)")
-    p.add_argument("--json", action="store_true",
-                   help="the entries as JSON (key, type, confidence, raw, line, fields, problems)")
+    p.add_argument(
+        "--entries-only",
+        action="store_true",
+        help="FILE holds only references, separated by blank lines (or one per line)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="the entries as JSON (key, type, confidence, raw, line, fields, problems)",
+    )
     p.set_defaults(func=cmd_parse)
 
     a = sub.add_parser("audit", help="resolve a document's in-text citations to its references")
     a.add_argument("file", metavar="FILE")
-    a.add_argument("--json", action="store_true",
-                   help='print {"citations": [{"text", "line", "key"}], "uncited": [keys]}')
+    a.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"citations": [{"text", "line", "key"}], "uncited": [keys]}',
+    )
     a.set_defaults(func=cmd_audit)
 
 
@@ -90,7 +102,9 @@ def entry_json(e: BibEntry) -> dict[str, Any]:
 def cmd_parse(args: argparse.Namespace) -> int:
     _, parsed = _load(args.file, args.entries_only)
     if args.json:
-        out = json.dumps([entry_json(e) for e in parsed.entries], ensure_ascii=False, indent=2) + "\n"
+        out = (
+            json.dumps([entry_json(e) for e in parsed.entries], ensure_ascii=False, indent=2) + "\n"
+        )
     else:
         out = parsed.bibtex()
     for e in parsed.entries:
@@ -114,8 +128,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     result = audit_text(text, parsed)
     if args.json:
         doc = {
-            "citations": [{"text": r.citation.text, "line": r.citation.line, "key": r.key}
-                          for r in result.citations],
+            "citations": [
+                {"text": r.citation.text, "line": r.citation.line, "key": r.key}
+                for r in result.citations
+            ],
             "uncited": list(result.uncited),
         }
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
@@ -125,11 +141,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
         for r in result.citations:
             where = f"{args.file}:{r.citation.line}"
             target = r.key or "unresolved"
-            note = f"  ({r.reason})" if r.reason and (r.key is None or "ambiguous" in r.reason) else ""
+            note = (
+                f"  ({r.reason})" if r.reason and (r.key is None or "ambiguous" in r.reason) else ""
+            )
             print(f"{where}: {r.citation.text:<{width}}  {target}{note}")
         unresolved = len(result.unresolved)
-        print(f"\n{len(result.citations)} citations, {unresolved} unresolved, "
-              f"{len(result.uncited)} of {len(parsed.entries)} entries never cited")
+        print(
+            f"\n{len(result.citations)} citations, {unresolved} unresolved, "
+            f"{len(result.uncited)} of {len(parsed.entries)} entries never cited"
+        )
         by_key = {e.key: e for e in parsed.entries}
         for key in result.uncited:
             ref = by_key[key].reference

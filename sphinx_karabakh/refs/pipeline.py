@@ -65,8 +65,13 @@ def parse_raw(raw: RawReference) -> Reference:
     try:
         ref = parse_reference(raw.text, line=raw.line, category=raw.category)
     except Exception as exc:  # the contract: every reference gives an entry
-        ref = Reference(raw=raw.text, type=EntryType.MISC, line=raw.line, category=raw.category,
-                        problems=[f"could not parse ({type(exc).__name__}: {exc})"])
+        ref = Reference(
+            raw=raw.text,
+            type=EntryType.MISC,
+            line=raw.line,
+            category=raw.category,
+            problems=[f"could not parse ({type(exc).__name__}: {exc})"],
+        )
     if not ref.line:
         ref.line = raw.line
     if not ref.category:
@@ -92,9 +97,13 @@ def references_from_text(text: str) -> ParsedReferences:
     if key not in _CACHE:
         section = find_reference_section(text)
         if section is None:
-            raise NoReferences("no reference section found (a heading such as References or Bibliography)")
+            raise NoReferences(
+                "no reference section found (a heading such as References or Bibliography)"
+            )
         if not section.references:
-            raise NoReferences(f"the reference section at line {section.heading.line} holds no references")
+            raise NoReferences(
+                f"the reference section at line {section.heading.line} holds no references"
+            )
         _CACHE[key] = _build(section, list(section.references))
     return _copy(_CACHE[key])
 

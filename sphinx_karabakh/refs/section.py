@@ -31,20 +31,63 @@ __all__ = [
 #: Headings that open a reference section (compared case- and accent-insensitively).
 REFERENCE_TITLES = frozenset(
     {
-        "references", "reference", "reference list", "list of references", "references cited",
-        "cited references", "bibliography", "bibliographies", "selected bibliography",
-        "select bibliography", "works cited", "works consulted", "literature", "literature cited",
-        "cited literature", "sources", "source list", "list of sources", "sources and literature",
-        "bibliography and sources", "notes and references", "references and notes",
-        "references and further reading", "bibliography and references",
+        "references",
+        "reference",
+        "reference list",
+        "list of references",
+        "references cited",
+        "cited references",
+        "bibliography",
+        "bibliographies",
+        "selected bibliography",
+        "select bibliography",
+        "works cited",
+        "works consulted",
+        "literature",
+        "literature cited",
+        "cited literature",
+        "sources",
+        "source list",
+        "list of sources",
+        "sources and literature",
+        "bibliography and sources",
+        "notes and references",
+        "references and notes",
+        "references and further reading",
+        "bibliography and references",
         # other languages (accents are folded before comparing)
-        "literatur", "literaturverzeichnis", "quellen", "quellenverzeichnis", "quellen und literatur",
-        "bibliographie", "references bibliographiques", "bibliografia", "referencias",
-        "referencias bibliograficas", "riferimenti", "riferimenti bibliografici", "daftar pustaka",
-        "daftar referensi", "referensi", "pustaka", "literatuur",
-        "literatuurlijst", "bibliografi", "kaynakca", "kaynaklar", "litteratur", "kirjallisuus",
-        "lahteet", "piśmiennictwo", "список литературы", "литература", "список источников",
-        "источники", "библиография", "использованная литература", "список использованной литературы",
+        "literatur",
+        "literaturverzeichnis",
+        "quellen",
+        "quellenverzeichnis",
+        "quellen und literatur",
+        "bibliographie",
+        "references bibliographiques",
+        "bibliografia",
+        "referencias",
+        "referencias bibliograficas",
+        "riferimenti",
+        "riferimenti bibliografici",
+        "daftar pustaka",
+        "daftar referensi",
+        "referensi",
+        "pustaka",
+        "literatuur",
+        "literatuurlijst",
+        "bibliografi",
+        "kaynakca",
+        "kaynaklar",
+        "litteratur",
+        "kirjallisuus",
+        "lahteet",
+        "piśmiennictwo",
+        "список литературы",
+        "литература",
+        "список источников",
+        "источники",
+        "библиография",
+        "использованная литература",
+        "список использованной литературы",
     }
 )
 
@@ -64,19 +107,100 @@ _END_RE = re.compile(
 #: Words that make a short sub-heading a category of references ("Books", "Online Articles").
 _CATEGORY_WORDS = frozenset(
     {
-        "books", "book", "chapters", "chapter", "monographs", "articles", "article", "journal",
-        "journals", "periodicals", "online", "internet", "web", "website", "websites", "electronic",
-        "news", "newspapers", "newspaper", "magazines", "media", "reports", "report", "official",
-        "government", "documents", "document", "legal", "laws", "legislation", "treaties", "cases",
-        "primary", "secondary", "archival", "archives", "archive", "interviews", "speeches",
-        "statements", "conference", "conferences", "proceedings", "papers", "theses", "thesis",
-        "dissertations", "datasets", "data", "software", "other", "others", "miscellaneous",
-        "unpublished", "sources", "literature", "press", "reviews", "encyclopedias", "dictionaries",
-        "films", "audiovisual", "policy", "grey", "gray", "publications", "resources", "materials",
-        "buku", "jurnal", "artikel", "situs", "bucher", "zeitschriften", "aufsatze", "monografien",
-        "sekundarliteratur", "primarliteratur", "quellen", "ouvrages", "livres", "sites", "revistas",
-        "libros", "articulos", "fuentes", "libri", "riviste", "книги", "статьи", "источники",
-        "монографии", "интернет", "сайты",
+        "books",
+        "book",
+        "chapters",
+        "chapter",
+        "monographs",
+        "articles",
+        "article",
+        "journal",
+        "journals",
+        "periodicals",
+        "online",
+        "internet",
+        "web",
+        "website",
+        "websites",
+        "electronic",
+        "news",
+        "newspapers",
+        "newspaper",
+        "magazines",
+        "media",
+        "reports",
+        "report",
+        "official",
+        "government",
+        "documents",
+        "document",
+        "legal",
+        "laws",
+        "legislation",
+        "treaties",
+        "cases",
+        "primary",
+        "secondary",
+        "archival",
+        "archives",
+        "archive",
+        "interviews",
+        "speeches",
+        "statements",
+        "conference",
+        "conferences",
+        "proceedings",
+        "papers",
+        "theses",
+        "thesis",
+        "dissertations",
+        "datasets",
+        "data",
+        "software",
+        "other",
+        "others",
+        "miscellaneous",
+        "unpublished",
+        "sources",
+        "literature",
+        "press",
+        "reviews",
+        "encyclopedias",
+        "dictionaries",
+        "films",
+        "audiovisual",
+        "policy",
+        "grey",
+        "gray",
+        "publications",
+        "resources",
+        "materials",
+        "buku",
+        "jurnal",
+        "artikel",
+        "situs",
+        "bucher",
+        "zeitschriften",
+        "aufsatze",
+        "monografien",
+        "sekundarliteratur",
+        "primarliteratur",
+        "quellen",
+        "ouvrages",
+        "livres",
+        "sites",
+        "revistas",
+        "libros",
+        "articulos",
+        "fuentes",
+        "libri",
+        "riviste",
+        "книги",
+        "статьи",
+        "источники",
+        "монографии",
+        "интернет",
+        "сайты",
     }
 )
 
@@ -109,8 +233,10 @@ _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0400-\u042f"
 _NAME = rf"[{_UP}][\w'’\-]+"
 _START_RES = (
     # Surname, X.   De Waal, T.   Sterling-Folker, J.   Smith, John
-    re.compile(rf"^[\"“]?(?:(?:van|von|de|der|den|del|della|di|da|du|la|le|al|el|ten|ter)\s+)?"
-               rf"{_NAME}(?:\s+{_NAME}){{0,2}},\s*(?:[{_UP}]|\(|\d{{4}})"),
+    re.compile(
+        rf"^[\"“]?(?:(?:van|von|de|der|den|del|della|di|da|du|la|le|al|el|ten|ter)\s+)?"
+        rf"{_NAME}(?:\s+{_NAME}){{0,2}},\s*(?:[{_UP}]|\(|\d{{4}})"
+    ),
     # Vancouver: Smith AB, Jones C.
     re.compile(rf"^{_NAME}\s+[{_UP}]{{1,3}}[,.]"),
     # upper-case names and acronyms: RFE/RL, 2020.  RYTÖVUORI-APUNEN, H.
@@ -118,12 +244,17 @@ _START_RES = (
     # initials first: J. Smith, A.-B. Jones and
     re.compile(rf"^(?:[{_UP}]\.\s?-?){{1,3}}\s*{_NAME}"),
     # particle first in lower case: van Dijk, T.  de Waal, T.
-    re.compile(rf"^(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter)\s+{_NAME}(?:\s+{_NAME})?,"),
+    re.compile(
+        rf"^(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter)\s+{_NAME}(?:\s+{_NAME})?,"
+    ),
 )
 _CONTINUATION_START_RE = re.compile(
-    r"^(?:in\b|in:|pp?\.|vol\b|vol\.|no\.|&|and\b|eds?\.|\(eds?\.?\)|edited\b|\(|:|,|;)", re.IGNORECASE
+    r"^(?:in\b|in:|pp?\.|vol\b|vol\.|no\.|&|and\b|eds?\.|\(eds?\.?\)|edited\b|\(|:|,|;)",
+    re.IGNORECASE,
 )
-_PARTICLE_START_RE = re.compile(r"^(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter|al|el|bin|ibn)\s+[A-Z]")
+_PARTICLE_START_RE = re.compile(
+    r"^(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter|al|el|bin|ibn)\s+[A-Z]"
+)
 _URL_END_RE = re.compile(r"(?:https?://|www\.|doi\.org/|doi:)\S*$", re.IGNORECASE)
 
 
@@ -171,11 +302,11 @@ def _clean_title(text: str) -> str:
 
 
 def _title_key(text: str) -> str:
-    """"7. **REFERENCES**:" -> "references"."""
+    """ "7. **REFERENCES**:" -> "references"."""
     text = _clean_title(text.strip().lstrip("#"))
     m = _NUMBERING_RE.match(text)
     if m:
-        text = text[m.end():]
+        text = text[m.end() :]
     text = fold(text)
     text = re.sub(r"[^\w\s]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -232,35 +363,50 @@ def find_headings(lines: list[str]) -> list[Heading]:
             continue
         nxt = _expand(lines[i + 1]) if i + 1 < n else ""
         mu = _UNDERLINE_RE.match(nxt)
-        if mu and not _UNDERLINE_RE.match(line) and not _MARKER_RE.match(stripped) and len(stripped) <= 120:
+        if (
+            mu
+            and not _UNDERLINE_RE.match(line)
+            and not _MARKER_RE.match(stripped)
+            and len(stripped) <= 120
+        ):
             char = mu.group(1)
-            out.append(Heading(i + 1, i + 2, _clean_title(stripped), _UNDERLINE_LEVEL.get(char, 3), "underline"))
+            out.append(
+                Heading(
+                    i + 1, i + 2, _clean_title(stripped), _UNDERLINE_LEVEL.get(char, 3), "underline"
+                )
+            )
             skip_next = True
             continue
         if _UNDERLINE_RE.match(line):
             continue
         if len(line) - len(line.lstrip()) > 3:
             continue  # an indented line is not a heading (tables of contents, hanging lines)
-        prev_blank = i == 0 or not lines[i - 1].strip() or _UNDERLINE_RE.match(_expand(lines[i - 1]))
+        prev_blank = (
+            i == 0 or not lines[i - 1].strip() or _UNDERLINE_RE.match(_expand(lines[i - 1]))
+        )
         next_blank = i + 1 >= n or not nxt.strip()
         me = _EMPH_LINE_RE.match(stripped)
         if me and len(me.group(2).split()) <= 12 and "](" not in stripped:
             out.append(Heading(i + 1, i + 1, _clean_title(me.group(2)), 7, "emphasis"))
             continue
         words = stripped.split()
-        if len(words) > 8 or len(stripped) > 80 or (stripped.endswith((".", ",", ";")) and not _NUMBERING_RE.match(stripped)):
+        if (
+            len(words) > 8
+            or len(stripped) > 80
+            or (stripped.endswith((".", ",", ";")) and not _NUMBERING_RE.match(stripped))
+        ):
             continue
         if _YEAR_RE.search(stripped) or "://" in stripped or "," in stripped:
             continue
         mn = _NUMBERING_RE.match(stripped)
         if mn and mn.group(1):
-            rest = stripped[mn.end():]
+            rest = stripped[mn.end() :]
             if rest[:1].isupper() and not rest.endswith("."):
                 depth = mn.group(1).count(".") + 1
                 out.append(Heading(i + 1, i + 1, _clean_title(rest), depth, "numbered"))
             continue
         if mn and (mn.group(2) or mn.group(3)):
-            rest = stripped[mn.end():]
+            rest = stripped[mn.end() :]
             out.append(Heading(i + 1, i + 1, _clean_title(rest), 1, "numbered"))
             continue
         if (prev_blank or next_blank) and stripped[:1].isupper():
@@ -295,7 +441,7 @@ def _section_from(lines: list[str], headings: list[Heading], idx: int) -> Refere
     head = headings[idx]
     end = len(lines)  # last line, 1-based inclusive
     categories: dict[int, Heading] = {}
-    for h in headings[idx + 1:]:
+    for h in headings[idx + 1 :]:
         if _is_end_heading(h.title):
             end = h.line - 1
             break
@@ -353,7 +499,7 @@ def _strip_marker(text: str) -> tuple[str, str, bool]:
     m = _MARKER_RE.match(text)
     if not m:
         return text, "", False
-    rest = text[m.end():]
+    rest = text[m.end() :]
     if m.group("blabel") is not None and not rest:
         return text, "", False
     label = m.group("blabel") or m.group("plabel") or m.group("nlabel") or ""
@@ -391,7 +537,11 @@ def _join(parts: list[str]) -> str:
             continue
         last = out.split()[-1] if out.split() else ""
         in_url = "://" in last or last.startswith(("www.", "doi:", "<http", "[http"))
-        if in_url and out[-1] in "/-_.?=&#%" and not part.startswith(("(", "[", "Retrieved", "Accessed")):
+        if (
+            in_url
+            and out[-1] in "/-_.?=&#%"
+            and not part.startswith(("(", "[", "Retrieved", "Accessed"))
+        ):
             out += part
         elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and part[:1].islower():
             out += part  # hyphen kept: nothing is lost ("Post-\nSoviet" -> "Post-Soviet")
@@ -419,7 +569,11 @@ def split_section_lines(
         if no in skip:
             continue
         line = _expand(lines[no - 1])
-        if _UNDERLINE_RE.match(line) and len(line.strip()) >= 3 and set(line.strip()) <= set("-=*_~"):
+        if (
+            _UNDERLINE_RE.match(line)
+            and len(line.strip()) >= 3
+            and set(line.strip()) <= set("-=*_~")
+        ):
             items.append((no, "", 0))  # a rule between groups
             continue
         stripped = line.strip()
@@ -448,7 +602,11 @@ def split_section_lines(
         elif prev_blank:
             if current.marked and indent > current.indent:
                 new = False  # an indented paragraph inside a list item
-            elif body[:1].islower() and not _ends_terminal(prev_text) and not _PARTICLE_START_RE.match(body):
+            elif (
+                body[:1].islower()
+                and not _ends_terminal(prev_text)
+                and not _PARTICLE_START_RE.match(body)
+            ):
                 new = False  # a reference broken by a page break
             else:
                 new = True
@@ -460,7 +618,8 @@ def split_section_lines(
             new = indent >= int(style.split(":")[1])
         elif style == "flat-lines":
             new = not _CONTINUATION_START_RE.match(body) and (
-                _looks_like_start(body) or (_ends_terminal(prev_text) and (body[:1].isupper() or body[:1] in "\"“'‘"))
+                _looks_like_start(body)
+                or (_ends_terminal(prev_text) and (body[:1].isupper() or body[:1] in "\"“'‘"))
             )
         else:  # wrapped paragraphs: only a clear new start after a finished line
             new = _ends_terminal(prev_text) and _looks_like_start(body) and _strong_start(body)
@@ -472,7 +631,9 @@ def split_section_lines(
             current.parts.append(body)
         prev_blank = False
         prev_text = body
-    return [RawReference(_join(e.parts), e.line, e.category, e.label) for e in entries if _join(e.parts)]
+    return [
+        RawReference(_join(e.parts), e.line, e.category, e.label) for e in entries if _join(e.parts)
+    ]
 
 
 def _strong_start(text: str) -> bool:
@@ -497,7 +658,11 @@ def _block_styles(items: list[tuple[int, str, int]]) -> dict[int, str]:
                 style = f"hanging:{low}"
             else:
                 high = indents[0]
-                starts_high = sum(1 for t, i in zip(texts, indents, strict=True) if i >= high and _looks_like_start(t))
+                starts_high = sum(
+                    1
+                    for t, i in zip(texts, indents, strict=True)
+                    if i >= high and _looks_like_start(t)
+                )
                 style = f"firstindent:{high}" if starts_high >= 1 else f"hanging:{low}"
         elif len(rows) >= 2:
             starts = sum(1 for t in texts if _looks_like_start(t) and not _ATTACHED_RE.match(t))
