@@ -17,8 +17,9 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from sphinx_karabakh.sources.model import QuoteMatch, Verdict
 from sphinx_karabakh.sources.normalize import Normalized, fold_quote_marks, normalize
@@ -36,6 +37,8 @@ _INSERTION = re.compile(r"\[[^\[\]]{0,80}\]")
 _ATTACHED_BRACKET = re.compile(r"\[([^\[\]\s]{1,3})\](?=\w)|(?<=\w)\[([^\[\]\s]{1,3})\]")
 _EDGE_PUNCT = " .,;:"
 MAX_INSERTION_WORDS = 4
+#: Passages aligned word by word for a misquote (after a fast first pass over all candidates).
+FUZZY_CANDIDATES = 3
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ def min_score(words: int) -> float:
     """The similarity a misquote needs; shorter quotes need more (no anchoring on 3 words)."""
     if words >= 12:
         return 0.72
-    return min(0.97, 0.72 + (12 - words) * 0.03)
+    return min(0.97, 0.72 + (12 - words) * 0.025)
 
 
 # --- exact and elided search -----------------------------------------------------------------
@@ -138,9 +141,14 @@ def _fragment_rx(frag: str) -> str:
     return body
 
 
-def _pattern(q: TypedQuote) -> re.Pattern[str]:
-    parts = [f"({_fragment_rx(q.fragments[0])})"]
-    for kind, frag in zip(q.gaps, q.fragments[1:], strict=True):
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+@lru_cache(maxsize=1024)
+def _pattern(fragments: tuple[str, ...], gaps: tuple[str, ...]) -> re.Pattern[str]:
+    parts = [f"({_fragment_rx(fragments[0])})"]
+    for kind, frag in zip(gaps, fragments[1:], strict=True):
         parts.append("(.*?)" if kind == "elide" else "(.{0,80}?)")
         parts.append(f"({_fragment_rx(frag)})")
     return re.compile("".join(parts), re.DOTALL)
@@ -157,13 +165,17 @@ def find_exact(q: TypedQuote, norm: Normalized) -> list[_Hit]:
     low = norm.lower
     hits: list[_Hit] = []
     if q.simple:
-        rx = re.compile(_fragment_rx(q.fragments[0]))
-        for m in rx.finditer(low):
-            hits.append(_Hit(((m.start(), m.end()),), ()))
-            if len(hits) > 3:
-                break
+        needle = q.fragments[0].lower()
+        lead = needle[:1].isalnum() or needle[:1] == "_"
+        tail = needle[-1:].isalnum() or needle[-1:] == "_"
+        i = low.find(needle)
+        while i >= 0 and len(hits) < 4:
+            j = i + len(needle)
+            if not (lead and i and _is_word(low[i - 1])) and not (tail and j < len(low) and _is_word(low[j])):
+                hits.append(_Hit(((i, j),), ()))
+            i = low.find(needle, i + 1)
         return hits
-    m = _pattern(q).search(low)
+    m = _pattern(q.fragments, q.gaps).search(low)
     if m:
         n = len(q.fragments)
         spans = tuple(m.span(1 + 2 * i) for i in range(n))
@@ -239,6 +251,35 @@ def word_diff(source: str, quote: str) -> str:
     return " ".join(out)
 
 
+_TOKEN = re.compile(r"\S+")
+
+
+def _tighten(hay: str, needle: str, s: int, e: int) -> tuple[int, int, float]:
+    """Whole-word window around ``hay[s:e]`` aligned word by word with the needle.
+
+    The character alignment can be off by a word at either end (a changed word of another
+    length); a word-level alignment of a slightly wider window fixes the ends.
+    """
+    margin = max(20, len(needle) // 3)
+    ws, we = _expand_to_words(hay, max(0, s - margin), min(len(hay), e + margin))
+    spans = [m.span() for m in _TOKEN.finditer(hay, ws, we)]
+    qwords = [_word_key(w) for w in needle.split()]
+    hwords = [_word_key(hay[a:b]) for a, b in spans]
+    if not spans or not qwords:
+        return (*_expand_to_words(hay, s, e), 0.0)
+    sm = difflib.SequenceMatcher(None, hwords, qwords, autojunk=False)
+    blocks = [b for b in sm.get_matching_blocks() if b.size]
+    if any(b.size >= 2 for b in blocks):
+        blocks = [b for b in blocks if b.size >= 2]
+    if not blocks:
+        return (*_expand_to_words(hay, s, e), 0.0)
+    first, last = blocks[0], blocks[-1]
+    i = max(0, first.a - first.b)
+    j = min(len(spans), last.a + last.size + (len(qwords) - last.b - last.size))
+    coverage = sum(b.size for b in blocks if b.size >= 2) / len(qwords)
+    return spans[i][0], spans[j - 1][1], coverage
+
+
 def _expand_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     while start > 0 and not text[start - 1].isspace():
         start -= 1
@@ -267,14 +308,20 @@ def fuzzy_best(q: TypedQuote, norm: Normalized) -> _Fuzzy:
         s, e = al.dest_start, al.dest_end
     else:
         s, e = 0, len(hay)
-    s, e = _expand_to_words(hay, s, e)
     if not q.simple:
         # an elided quote: its fragments may span more source text than the needle's length
         first = fuzz.partial_ratio_alignment(q.fragments[0].lower(), hay)
         last = fuzz.partial_ratio_alignment(q.fragments[-1].lower(), hay)
         if first and last and first.dest_start <= last.dest_end:
-            s, e = _expand_to_words(hay, min(s, first.dest_start), max(e, last.dest_end))
-    score = fuzz.ratio(needle, hay[s:e]) / 100.0
+            s, e = min(s, first.dest_start), max(e, last.dest_end)
+    s, e, coverage = _tighten(hay, needle, s, e)
+    window = hay[s:e]
+    score = fuzz.ratio(needle, window) / 100.0
+    # one wrong word in a short quote costs many characters: count words too
+    a, b = [_word_key(w) for w in window.split()], [_word_key(w) for w in needle.split()]
+    score = max(score, difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() * 0.98)
+    # most of the quote's words found in order (in runs of two or more) in one passage
+    score = max(score, coverage * 0.9)
     if len(needle) > len(hay):  # the quote is longer than the passage: penalise what is extra
         score = min(score, al.score / 100.0 * len(hay) / len(needle))
     if not q.simple:
@@ -331,6 +378,15 @@ def _rejoin(q: TypedQuote) -> str:
 
 def fuzzy_verdict(q: TypedQuote, targets: Iterable[Target]) -> QuoteMatch:
     """No exact match: MISQUOTE against the closest span if similar enough, else NOT_FOUND."""
+    targets = list(targets)
+    if len(targets) > FUZZY_CANDIDATES:
+        # a C-speed first pass picks the few passages worth an alignment
+        needle = " ".join(f.lower() for f in q.fragments)
+        picked = process.extract(
+            needle, [t.norm.lower for t in targets], scorer=fuzz.partial_ratio,
+            limit=FUZZY_CANDIDATES,
+        )
+        targets = [targets[i] for _, _, i in picked]
     best: tuple[_Fuzzy, Target] | None = None
     for t in targets:
         f = fuzzy_best(q, t.norm)

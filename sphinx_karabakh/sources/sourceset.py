@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import pairwise
 from pathlib import Path
 from threading import Lock
 
@@ -152,7 +153,11 @@ class SourceSet(Mapping[str, Source]):
     def _indexed_targets(self, q: TypedQuote, source: Source | None = None) -> list[Target]:
         out = []
         limit = 8 if source is None else 40
-        for sid, pid in self.index().candidates(q.tokens, limit=limit):  # type: ignore[misc]
+        phrases = [
+            f"{a} {b}" for frag in q.fragments for a, b in pairwise(frag.lower().split(" "))
+        ]
+        found = self.index().candidates(q.tokens, phrases, limit=limit)
+        for sid, pid in found:  # type: ignore[misc]
             if source is not None and sid != source.id:
                 continue
             src = self._sources[sid]
@@ -167,7 +172,7 @@ class SourceSet(Mapping[str, Source]):
                 p, norm, src = self._resolve(passage)
             except KeyError as exc:
                 return QuoteMatch(Verdict.NOT_FOUND, text, source, passage, reason=exc.args[0])
-            result = match_targets(q, [Target(p.id, src.id, norm)])
+            result = self._with_splice_check(q, [Target(p.id, src.id, norm)])
             if result.ok:
                 return result
             elsewhere = match_targets(q, self._source_targets(q, src))
@@ -183,14 +188,16 @@ class SourceSet(Mapping[str, Source]):
             if src is None:
                 return QuoteMatch(Verdict.NOT_FOUND, text, source, reason=f"unknown source {source!r}")
             return self._with_splice_check(q, self._source_targets(q, src))
-        return self._with_splice_check(q, self._indexed_targets(q))
+        return self._with_splice_check(q, self._indexed_targets(q), self._indexed_targets)
 
     def _source_targets(self, q: TypedQuote, src: Source) -> list[Target]:
         if len(src.paragraphs) <= SCAN_LIMIT:
             return self._targets(src)
         return self._indexed_targets(q, src)
 
-    def _with_splice_check(self, q: TypedQuote, targets: list[Target]) -> QuoteMatch:
+    def _with_splice_check(
+        self, q: TypedQuote, targets: list[Target], lookup: Callable[[TypedQuote], list[Target]] | None = None
+    ) -> QuoteMatch:
         result = match_targets(q, targets)
         if result.ok or not q.simple:
             return result
@@ -200,18 +207,20 @@ class SourceSet(Mapping[str, Source]):
             return result
         found: list[QuoteMatch] = []
         for s, e in spans:
-            part = match_targets(parse_quote(q.fragments[0][s:e]), targets)
+            sub = parse_quote(q.fragments[0][s:e])
+            part = match_targets(sub, lookup(sub) if lookup else targets)
             if not part.ok:
                 return result
             found.append(part)
-        where = [f.passage for f in found]
-        if len(set(where)) < 2:
-            return result
+        where = list(dict.fromkeys(str(f.passage) for f in found))
         first = found[0]
+        if len(where) > 1:
+            reason = "spliced: its sentences come from different passages (" + ", ".join(where) + ")"
+        else:
+            reason = f"its sentences are in {where[0]} but not next to each other (mark an omission with [...])"
         return QuoteMatch(
             Verdict.MISQUOTE, q.typed, first.source, first.passage, first.start, first.end,
-            max(result.score, 0.5), result.diff,
-            "spliced: its sentences come from different passages (" + ", ".join(map(str, where)) + ")",
+            max(result.score, 0.5), result.diff, reason,
         )
 
     def verify_many(self, quotes: Iterable[str | tuple[str, str | None]]) -> list[QuoteMatch]:
