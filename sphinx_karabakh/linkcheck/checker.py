@@ -40,8 +40,8 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from sphinx_karabakh import __version__
 from sphinx_karabakh.linkcheck.classify import is_link_local, precheck
+from sphinx_karabakh.linkcheck.config import CheckConfig, is_failure  # noqa: F401  (re-exported)
 from sphinx_karabakh.linkcheck.model import CheckResult, Hyperlink, Verdict
 
 PERMANENT = frozenset({301, 308})
@@ -49,33 +49,6 @@ TEMPORARY = frozenset({302, 303, 307})
 HEAD_REFUSED = frozenset({400, 403, 405, 406, 501})  # HEAD not supported or denied: try GET
 RETRYABLE = frozenset({429, 503})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-@dataclass(frozen=True)
-class CheckConfig:
-    """Knobs of one run (CLI flags and ``karabakh_linkcheck_*`` config values map onto these)."""
-
-    workers: int = 128  # global limit: worker threads (= concurrent requests at most)
-    per_host: int = 8  # concurrent requests per host
-    timeout: float = 10.0  # read timeout of one request, and the longest one body may take
-    connect_timeout: float = 5.0
-    deadline: float | None = 900.0  # whole run, seconds; None = no limit
-    max_redirects: int = 10
-    retry_after_max: float = 30.0  # longest total wait one URL may spend on Retry-After/back-off
-    max_retries: int = 3  # retries after 429/503
-    max_bytes: int = 4 * 1024 * 1024  # body bytes read at most per page
-    min_interval: float = 0.0  # seconds between request starts on one host
-    allow_link_local: bool = False
-    ignore: tuple[str, ...] = ()  # regexes; a matching URL is ``skipped``
-    user_agent: str = f"sphinx-karabakh-linkcheck/{__version__} (+https://www.sphinx-doc.org)"
-    timeout_fails: bool = True  # does a ``timeout`` verdict fail the run?
-
-
-def is_failure(verdict: Verdict, config: CheckConfig | None = None) -> bool:
-    """``Verdict.failed``, with ``timeout`` failing only when the config says so."""
-    if verdict is Verdict.TIMEOUT and config is not None:
-        return config.timeout_fails
-    return verdict.failed
 
 
 class DeadlineReached(Exception):

@@ -16,8 +16,6 @@ import time
 from pathlib import Path
 
 from sphinx_karabakh.cli import UsageError
-from sphinx_karabakh.linkcheck.cache import Cache, merge_ttl
-from sphinx_karabakh.linkcheck.checker import CheckConfig, Checker, is_failure
 from sphinx_karabakh.linkcheck.collect import (
     CollectError,
     LinkSet,
@@ -28,6 +26,7 @@ from sphinx_karabakh.linkcheck.collect import (
     collect_text,
     collect_url_list,
 )
+from sphinx_karabakh.linkcheck.config import CheckConfig, is_failure
 from sphinx_karabakh.linkcheck.report import Progress, summary, write_json, write_jsonl, write_junit
 
 DEFAULT_CACHE = Path(".karabakh-cache") / "linkcheck.sqlite"
@@ -129,6 +128,9 @@ def config_from_args(args: argparse.Namespace) -> CheckConfig:
 def run(args: argparse.Namespace) -> int:
     if not (args.bib or args.sources or args.docs or args.urls):
         raise UsageError("nothing to check: give --bib, --sources, --docs or --urls")
+    from sphinx_karabakh.linkcheck.cache import Cache, merge_ttl
+    from sphinx_karabakh.linkcheck.checker import Checker  # imports requests: only when checking
+
     config = config_from_args(args)
     links = collect(args)
     cache = None
