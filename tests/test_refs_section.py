@@ -208,3 +208,31 @@ def test_split_entries_blank_lines_or_one_per_line() -> None:
         ("Clark, F. 2012. C.", 4),
     ]
     assert split_entries("\n \n") == []
+
+
+def test_pdf_like_wrapped_lines_without_blank_lines() -> None:
+    text = (
+        "REFERENCES\n\n"
+        "Skocpol, Theda. 1979. States and Social Revolutions: A Comparative Analysis of\n"
+        "France, Russia, and China. Cambridge: Cambridge University Press.\n"
+        "Wight, Colin. 2002. \u201cPhilosophy of Science and International Relations.\u201d In\n"
+        "Walter Carlsnaes, Thomas Risse and Beth Simmons (eds.), Handbook of International\n"
+        "Relations. London: Sage, 23-51.\n"
+        "Hull, Matthew S. 2012. \u201cDocuments and Bureaucracy.\u201d Annual Review of\n"
+        "Anthropology 41: 251-267.\n"
+    )
+    refs = find_reference_section(text).references
+    assert [r.line for r in refs] == [3, 5, 8]
+    assert refs[1].text.endswith("London: Sage, 23-51.")
+
+
+def test_numbered_marker_wrapped_onto_a_line_is_not_a_new_item() -> None:
+    text = (
+        "## References\n\n"
+        "1. Sandilands, R. J. 2004. The relation of government to monetary control\n"
+        "   [1] March 29, 1935. Journal of Economic Studies 31(3/4): 270-279.\n"
+        "2. Doe, K. 2002. Short.\n"
+    )
+    refs = find_reference_section(text).references
+    assert [(r.label, r.line) for r in refs] == [("1", 3), ("2", 5)]
+    assert "control [1] March 29" in refs[0].text

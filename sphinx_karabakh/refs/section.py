@@ -543,11 +543,37 @@ def _join(parts: list[str]) -> str:
             and not part.startswith(("(", "[", "Retrieved", "Accessed"))
         ):
             out += part
-        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and part[:1].islower():
+        elif out.endswith("-") and len(out) > 1 and out[-2].isalnum():
             out += part  # hyphen kept: nothing is lost ("Post-\nSoviet" -> "Post-Soviet")
         else:
             out += " " + part
     return out
+
+
+#: Initials after the family name: a clear start even after a full line ("Smith, J. A.", "SMITH, J").
+_STRONG_START_RE = re.compile(
+    rf"^[\"“]?(?:(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter)\s+)?{_NAME}(?:[\s-]{_NAME}){{0,2}},"
+    rf"\s*(?:[{_UP}]\.\s?-?){{1,3}}(?:,|\s|\(|$)"
+    rf"|^[{_UP}][{_UP}'’\-]+,\s"
+    rf"|^{_NAME}\s+[{_UP}]{{1,3}},\s"
+    rf"|^{_NAME}, {_NAME}(?:\s[{_UP}]\.)*[.,]\s"  # Wight, Colin. 2002.
+    rf"|^(?:[{_UP}]\.\s?-?){{1,3}}\s*{_NAME},\s(?:[{_UP}]\.|and\b|&)"  # J. Smith, A. Jones
+)
+
+
+def _strong_start(text: str) -> bool:
+    return bool(_STRONG_START_RE.match(text))
+
+
+@dataclass(frozen=True)
+class _Block:
+    """How the lines of one block (a run of non-blank lines) are laid out."""
+
+    kind: str  # "single" | "hanging" | "firstindent" | "lines" | "wrapped"
+    indent: int = 0  # hanging: the indent entries start at; firstindent: the same
+    width: int = 0  # wrapped: the wrap width (longest line)
+    marked: float = 0.0  # share of lines with a list marker
+    paragraph: bool = False  # one of a few lines between blank lines: most likely one reference
 
 
 def split_section_lines(
@@ -584,6 +610,7 @@ def split_section_lines(
     current: _Entry | None = None
     prev_blank = True
     prev_text = ""
+    prev_len = 0
     for pos, (no, text, indent) in enumerate(items):
         if not text:
             prev_blank = True
@@ -594,7 +621,9 @@ def split_section_lines(
             prev_blank = True
             continue
         body, label, marked = _strip_marker(text)
-        style = blocks.get(pos, "flat-wrapped")
+        block = blocks.get(pos, _Block("single"))
+        if marked and current is not None and not prev_blank and _out_of_sequence(current, label, prev_text):
+            marked, body, label = False, text, ""  # "[1]" wrapped onto a new line, not a new item
         if current is not None and not marked and _ATTACHED_RE.match(body):
             new = False
         elif current is None or marked:
@@ -610,19 +639,29 @@ def split_section_lines(
                 new = False  # a reference broken by a page break
             else:
                 new = True
-        elif current.marked:
+        elif current.marked and (
+            indent > current.indent
+            or block.marked >= 0.5
+            or (block.marked >= 0.2 and block.kind != "lines")
+        ):
             new = False  # indented or lazy continuation of a list item
-        elif style.startswith("hanging:"):
-            new = indent <= int(style.split(":")[1])
-        elif style.startswith("firstindent:"):
-            new = indent >= int(style.split(":")[1])
-        elif style == "flat-lines":
-            new = not _CONTINUATION_START_RE.match(body) and (
-                _looks_like_start(body)
-                or (_ends_terminal(prev_text) and (body[:1].isupper() or body[:1] in "\"“'‘"))
+        elif block.kind == "hanging":
+            new = indent <= block.indent
+        elif block.kind == "firstindent":
+            new = indent >= block.indent
+        elif block.kind == "lines":
+            new = not _CONTINUATION_START_RE.match(body) and not (
+                body[:1].islower() and not _PARTICLE_START_RE.match(body)
             )
-        else:  # wrapped paragraphs: only a clear new start after a finished line
-            new = _ends_terminal(prev_text) and _looks_like_start(body) and _strong_start(body)
+        else:  # wrapped text: a new reference after a short finished line, or a clear start
+            short = prev_len < block.width - max(12, block.width // 5)
+            if block.paragraph:
+                new = _ends_terminal(prev_text) and short and _strong_start(body)
+            else:
+                new = _ends_terminal(prev_text) and (
+                    (short and (_looks_like_start(body) or body[:1].isupper() or body[:1] in "\"“'‘["))
+                    or _strong_start(body)
+                )
         if new:
             current = _Entry(no, [body], category, label, indent, marked)
             entries.append(current)
@@ -631,31 +670,52 @@ def split_section_lines(
             current.parts.append(body)
         prev_blank = False
         prev_text = body
+        prev_len = len(text) + indent
     return [
         RawReference(_join(e.parts), e.line, e.category, e.label) for e in entries if _join(e.parts)
     ]
 
 
-def _strong_start(text: str) -> bool:
-    return any(r.match(text) for r in _START_RES[:3] + _START_RES[4:])
+def _out_of_sequence(current: _Entry, label: str, prev_text: str) -> bool:
+    """A numbered marker that does not follow the list's numbering, after an unfinished line."""
+    if not (label.isdigit() and current.label.isdigit()):
+        return False
+    return int(label) != int(current.label) + 1 and not _ends_terminal(prev_text)
 
 
-def _block_styles(items: list[tuple[int, str, int]]) -> dict[int, str]:
-    """For each item position, the style of the block (run of non-blank lines) it is in."""
-    styles: dict[int, str] = {}
+def _runs(items: list[tuple[int, str, int]]) -> list[list[int]]:
+    runs: list[list[int]] = [[]]
+    for pos, (_, text, _) in enumerate(items):
+        if not text or text.startswith("\x00"):
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(pos)
+    return [r for r in runs if r]
+
+
+def _block_styles(items: list[tuple[int, str, int]]) -> dict[int, _Block]:
+    """For each item position, the layout of the block (run of non-blank lines) it is in."""
+    styles: dict[int, _Block] = {}
     block: list[int] = []
+    runs = _runs(items)
+    sizes = [len(r) for r in runs]
+    # blank lines between most references: a block of a few lines is one wrapped reference
+    paragraphs = len(runs) >= 2 and sum(sizes) / len(runs) <= 4 and any(n >= 2 for n in sizes)
 
     def close() -> None:
         if not block:
             return
         rows = [(items[p][1], items[p][2]) for p in block]
-        texts = [_strip_marker(t)[0] for t, _ in rows]
+        stripped = [_strip_marker(t) for t, _ in rows]
+        texts = [t for t, _, _ in stripped]
+        marked = sum(1 for _, _, m in stripped if m) / len(rows)
         indents = [i for _, i in rows]
-        style = "flat-wrapped"
+        style = _Block("single", marked=marked)
         if len(rows) >= 2 and len(set(indents)) > 1:
             low = min(indents)
             if indents[0] == low:
-                style = f"hanging:{low}"
+                style = _Block("hanging", low, marked=marked)
             else:
                 high = indents[0]
                 starts_high = sum(
@@ -663,12 +723,25 @@ def _block_styles(items: list[tuple[int, str, int]]) -> dict[int, str]:
                     for t, i in zip(texts, indents, strict=True)
                     if i >= high and _looks_like_start(t)
                 )
-                style = f"firstindent:{high}" if starts_high >= 1 else f"hanging:{low}"
+                style = (
+                    _Block("firstindent", high, marked=marked)
+                    if starts_high >= 1
+                    else _Block("hanging", low, marked=marked)
+                )
         elif len(rows) >= 2:
-            starts = sum(1 for t in texts if _looks_like_start(t) and not _ATTACHED_RE.match(t))
-            ended = sum(1 for t in texts if _ends_terminal(t))
-            if starts >= 0.6 * len(rows) or (starts >= 2 and ended >= 0.8 * len(rows)):
-                style = "flat-lines"
+            lengths = [len(t) + i for t, i in rows]
+            width = max(lengths)
+            inner = texts[:-1]
+            ended = sum(1 for t in inner if _ends_terminal(t)) / len(inner)
+            full = sum(1 for n in lengths[:-1] if n >= width - max(12, width // 5)) / len(inner)
+            in_paragraph = paragraphs and marked < 0.5 and len(rows) <= 6
+            if in_paragraph or ended <= 0.5:
+                kind = "wrapped"
+            elif ended >= 0.75:
+                kind = "lines"
+            else:
+                kind = "wrapped" if full >= 0.6 and width <= 130 else "lines"
+            style = _Block(kind, width=width, marked=marked, paragraph=in_paragraph)
         for p in block:
             styles[p] = style
         block.clear()
