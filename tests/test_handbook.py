@@ -258,3 +258,116 @@ def test_sources_table_counts_quotes(handbook):
         assert source_id in page.text
         assert any(handbook.resolve(page, link.href)[0] == (handbook.out / rel).resolve()
                    for link in page.links_within("karabakh-sources-table")), source_id
+
+
+# --- references: the bibliography and the citation audit of seed 004 --------------------------
+
+SEED_004 = "004_cc326326a6865e0d.txt"
+#: Counted by hand in seed 004's reference list: 6 books, 4 journal articles, 19 online articles.
+SEED_004_REFERENCES = 29
+
+
+def refs_cli_json(*args: str) -> object:
+    """Run ``sphinx-karabakh refs ... --json`` (the fixed CLI contract) and parse its output."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx_karabakh", "refs", *args, "--json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    import json
+
+    return json.loads(proc.stdout)
+
+
+def test_bibliography_anchors_every_entry_and_offers_the_bib(handbook):
+    import bibtexparser
+
+    page = handbook.page("references/bibliography.html")
+    entries = [i for i, cls in page.ids.items() if "karabakh-bib-entry" in cls]
+    assert len(entries) == SEED_004_REFERENCES
+    html = page.path.read_text(encoding="utf-8")
+    assert html.count("karabakh-bibtex-source") >= SEED_004_REFERENCES  # BibTeX viewable per entry
+
+    downloads = [link for link in page.links if link.href.endswith(".bib")]
+    assert downloads, "no .bib download link"
+    bib_path, _ = handbook.resolve(page, downloads[0].href)
+    assert bib_path.is_file()
+    library = bibtexparser.parse_string(bib_path.read_text(encoding="utf-8"))
+    assert not library.failed_blocks
+    keys = [entry.key for entry in library.entries]
+    assert len(keys) == SEED_004_REFERENCES == len(set(keys))
+    assert set(keys) == set(entries)  # each entry is anchored by its BibTeX key
+
+    parsed = refs_cli_json("parse", str(handbook.root / "seeds" / SEED_004))
+    assert [e["key"] for e in parsed] == keys  # the same entries, in order, as the CLI gives
+
+
+def test_bibliography_shows_link_status_not_checked_without_a_report(handbook):
+    page = handbook.page("references/bibliography.html")
+    url_links = [link for link in page.links if "karabakh-bib-url" in link.ancestors]
+    assert len(url_links) >= 15
+    html = page.path.read_text(encoding="utf-8")
+    assert html.count("karabakh-badge-unchecked") >= len(url_links)
+    assert "not checked" in page.text
+
+
+def test_citation_audit_lists_unresolved_and_uncited(handbook):
+    page = handbook.page("references/audit.html")
+    audit = refs_cli_json("audit", str(handbook.root / "seeds" / SEED_004))
+    unresolved = [c["text"] for c in audit["citations"] if c["key"] is None]
+    assert "Mandalis 2020" in unresolved  # read by hand: not in seed 004's reference list
+    html = page.path.read_text(encoding="utf-8")
+    rows = re.findall(r'<tr class="karabakh-audit-unresolved[^"]*">(.*?)</tr>', html, re.S)
+    assert len(rows) == len(unresolved)
+    for text in unresolved:
+        assert text in page.text
+    for key in audit["uncited"]:
+        assert key in page.text
+    bibliography = handbook.page("references/bibliography.html")
+    entry_links = [link for link in page.links if "karabakh-audit-table" in link.ancestors
+                   or "karabakh-audit-uncited" in link.ancestors]
+    assert len(entry_links) >= 30
+    for link in entry_links:
+        target, fragment = handbook.resolve(page, link.href)
+        assert target == bibliography.path.resolve() and fragment in bibliography.ids, link.href
+
+
+# --- the user guide documents what the extension registers ---------------------------------------
+
+
+def test_guide_documents_every_config_value_directive_and_role(handbook):
+    from sphinx.application import Sphinx
+
+    guide = handbook.root / "docs" / "guide"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in guide.glob("*.*"))
+    out = handbook.root / "introspect"
+    app = Sphinx(str(handbook.root / "docs"), str(handbook.root / "docs"), str(out),
+                 str(out / ".doctrees"), "html", status=None, warning=None, freshenv=True)
+    values = sorted(v.name for v in app.config if v.name.startswith("karabakh_"))
+    assert len(values) >= 5
+    for name in values:
+        assert f".. confval:: {name}" in text, f"config value {name} is not in the user guide"
+    domain = app.registry.domains["karabakh"]
+    directives = app.registry.domain_directives.get("karabakh", {})
+    roles = {**domain.roles, **app.registry.domain_roles.get("karabakh", {})}
+    assert {"quote", "verify", "source", "annotation", "sources-table"} <= set(directives)
+    for name in directives:
+        assert f"karabakh:{name}" in text, f"directive karabakh:{name} is not in the user guide"
+    for name in roles:
+        assert f":karabakh:{name}:" in text, f"role :karabakh:{name}: is not in the user guide"
+
+
+def test_guide_documents_every_cli_command(handbook):
+    from sphinx_karabakh.cli import build_parser
+
+    text = (handbook.root / "docs" / "guide" / "cli.rst").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # argparse keeps them here
+    for name, sub in commands.items():
+        actions = [a for a in sub._actions if getattr(a, "choices", None)]
+        subcommands = list(actions[0].choices) if actions else []
+        if subcommands:
+            for action in subcommands:
+                assert f"``{name} {action}``" in text, f"`{name} {action}` is not documented"
+        else:
+            assert f"``{name}``" in text, f"`{name}` is not documented"
