@@ -168,3 +168,22 @@ def test_fixture_documents() -> None:
     md = references_from_text(read_document(DATA / "markdown_numbered.md"))
     assert [r.key for r in audit_text(read_document(DATA / "markdown_numbered.md"), md).citations] == [
         md.keys[0], md.keys[1], None]  # "(Example 2019)" sits in "About the author", outside the list
+
+
+def test_weak_narrative_counts_only_when_it_resolves_and_footnote_marks_are_ignored() -> None:
+    text = (
+        "Intro.\n\nAs the World Health Organization (2020) says, and the Bishkek Protocol (1994) set out,"
+        " vaccines work[1] (Smith 2019a, b). Wie Smith (2019a) zeigt.\n\n"
+        "## References\n\n"
+        "World Health Organization. (2020). Immunization agenda 2030. Geneva: WHO.\n"
+        "Smith, J. (2019a). First. Journal, 1(1), 1-2.\n"
+        "Smith, J. (2019b). Second. Journal, 1(2), 3-4.\n"
+    )
+    result = audit_text(text)
+    assert [(r.citation.text, r.key) for r in result.citations] == [
+        ("World Health Organization (2020)", "world2020"),
+        ("Smith 2019a", "smith2019a"),
+        ("Smith 2019b", "smith2019b"),
+        ("Smith (2019a)", "smith2019a"),  # "Wie" dropped once "Smith" is found
+    ]
+    assert result.uncited == []

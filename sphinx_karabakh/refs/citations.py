@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
@@ -37,8 +37,9 @@ __all__ = ["audit", "find_citations", "resolve", "resolve_all"]
 MIN_SCORE = 0.8
 
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)[a-z]?"
+_YEAR_AND_LETTERS = rf"(?:(?:1[5-9]\d\d|20\d\d)[a-z](?:\s*,\s*[a-z](?![\w.]))+|{_YEAR})"
 _YEARS_RE = re.compile(
-    rf"(?P<years>(?:{_YEAR}|n\.\s?d\.?|in press|forthcoming)(?:\s*[,/]\s*(?:{_YEAR}))*)"
+    rf"(?P<years>(?:{_YEAR_AND_LETTERS}|n\.\s?d\.?|in press|forthcoming)(?:\s*[,/]\s*{_YEAR_AND_LETTERS})*)"
     r"(?:\s*[,:]\s*(?P<loc>[^;]*?))?\s*$",
     re.IGNORECASE,
 )
@@ -165,7 +166,14 @@ def _plausible_names(names: str) -> bool:
 
 
 def _split_years(years: str) -> list[str]:
-    return [y.strip() for y in re.split(r"\s*[,/]\s*", years) if y.strip()]
+    """"2019a, b, 2020" -> ["2019a", "2019b", "2020"]."""
+    out: list[str] = []
+    for y in (y.strip() for y in re.split(r"\s*[,/]\s*", years)):
+        if re.fullmatch(r"[a-z]", y) and out and re.match(r"\d{4}[a-z]$", out[-1]):
+            out.append(out[-1][:4] + y)
+        elif y:
+            out.append(y)
+    return out
 
 
 def find_citations(
@@ -174,6 +182,7 @@ def find_citations(
     *,
     numeric_parens: bool = False,
     labels: Sequence[str] = (),
+    keep_weak: bool = False,
 ) -> list[Citation]:
     """Every in-text citation of the text, in order. ``skip`` is a (first, last) line range
     (1-based, inclusive) not to scan, normally the reference section. ``numeric_parens`` also
@@ -252,8 +261,15 @@ def find_citations(
                         end=m.end(),
                     )
                 )
+    if not keep_weak:
+        found = [c for c in found if not _weak(text, c)]
     found.sort(key=lambda c: (c.start, c.end))
     return found
+
+
+def _weak(text: str, c: Citation) -> bool:
+    """A narrative citation after "the"/"this": counted only when it resolves to an entry."""
+    return c.style is CitationStyle.NARRATIVE and _after_determiner(text, c.start)
 
 
 def _expand_numbers(body: str, to: str | None) -> list[int]:
@@ -354,12 +370,13 @@ def _narrative_names(before: str, m: re.Match[str]) -> str:
     names = " ".join(words)
     if not names or not _plausible_names(names):
         return ""
-    prefix = before[: m.start("names")].split()
-    if prefix and prefix[-1].lower() in _DETERMINERS:
-        return ""  # "the Bishkek Protocol (1994)": a thing, not an author
-    if len(words) == 1 and len(names) <= 5 and names.isupper() and not prefix:
-        return names
     return names
+
+
+def _after_determiner(text: str, start: int) -> bool:
+    """"the Bishkek Protocol (1994)": a name after "the" is more often a thing than an author."""
+    words = text[max(0, start - 20) : start].split()
+    return bool(words) and words[-1].lower() in _DETERMINERS
 
 
 def _make(
@@ -534,10 +551,27 @@ def resolve(c: Citation, targets: Sequence[_Target], text: str = "") -> Resolved
         )
     (score, why), best = scored[0]
     reason = why
+    if why == "author":
+        c = _trim_narrative(c, best)
     rivals = [t.key for (s, _), t in scored[1:] if s >= score - 0.005]
     if rivals:
         reason += f"; ambiguous, also {', '.join(rivals)}"
     return ResolvedCitation(c, best.key, round(min(score, 1.0), 3), reason)
+
+
+def _trim_narrative(c: Citation, t: _Target) -> Citation:
+    """"Wie Müller (2003)" -> "Müller (2003)": drop the capitalised words before the author."""
+    if c.style is not CitationStyle.NARRATIVE or len(c.names) != 1 or len(c.names[0].split()) < 2:
+        return c
+    words = c.names[0].split()
+    first = next((i for i, w in enumerate(words) if any(_sim(norm(w), f) >= 0.8 for f in t.families)), 0)
+    if first == 0:
+        return c
+    kept = " ".join(words[first:])
+    cut = c.text.find(kept)
+    if cut <= 0:
+        return c
+    return replace(c, text=c.text[cut:], names=(kept,), start=c.start + cut)
 
 
 def _near_miss(c: Citation, targets: Sequence[_Target]) -> str:
@@ -569,7 +603,15 @@ def audit(text: str, parsed: ParsedReferences) -> Audit:
         skip,
         numeric_parens=numbered and not _NUMERIC_RE.search(text),
         labels=[lab for lab in labels if not lab.isdigit()],
+        keep_weak=True,
     )
-    resolved = resolve_all(citations, parsed.entries, parsed.raws, text)
+    if not numbered and any(c.style is not CitationStyle.NUMERIC for c in citations):
+        # an author-year paper with an unnumbered list: "[1]" in its body are footnote marks
+        citations = [c for c in citations if c.style is not CitationStyle.NUMERIC or c.names]
+    resolved = [
+        r
+        for r in resolve_all(citations, parsed.entries, parsed.raws, text)
+        if r.key is not None or not _weak(text, r.citation)
+    ]
     cited = {r.key for r in resolved if r.key}
     return Audit(resolved, [e.key for e in parsed.entries if e.key not in cited])
