@@ -345,8 +345,10 @@ def test_guide_documents_every_config_value_directive_and_role(handbook):
                  str(out / ".doctrees"), "html", status=None, warning=None, freshenv=True)
     values = sorted(v.name for v in app.config if v.name.startswith("karabakh_"))
     assert len(values) >= 5
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     for name in values:
         assert f".. confval:: {name}" in text, f"config value {name} is not in the user guide"
+        assert f"| `{name}` |" in readme, f"config value {name} is not in README's reference"
     domain = app.registry.domains["karabakh"]
     directives = app.registry.domain_directives.get("karabakh", {})
     roles = {**domain.roles, **app.registry.domain_roles.get("karabakh", {})}
