@@ -111,3 +111,28 @@ def test_dropping_a_not_is_not_verified(data):
 @pytest.mark.parametrize("pool", [WITH_DIGIT, WITH_NOT])
 def test_pools_are_not_empty(pool):
     assert len(pool) >= 5
+
+
+TYPO_TEXT = st.lists(
+    st.sampled_from([*list("ab Z9.,-'\"\n\t"), "“", "”", "’", "—", "–", "…", "\xa0", "**", "[x](u)", "\\_"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=TYPO_TEXT, markdown=st.booleans())
+def test_normalized_offsets_are_monotonic_and_in_bounds(raw, markdown):
+    from sphinx_karabakh.sources import normalize
+
+    n = normalize(raw, markdown)
+    last = 0
+    for i, ch in enumerate(n.text):
+        start, end = n.raw_span(i, i + 1)
+        assert 0 <= start <= end <= len(raw)
+        assert start >= last
+        last = start
+        if ch.isalnum():  # letters and digits are copied, never invented
+            assert raw[start:end] == ch
+    whole = n.raw_span(0, len(n.text))
+    assert whole[1] <= len(raw)
+    assert normalize(n.text).text == n.text or markdown  # idempotent on plain text

@@ -45,6 +45,7 @@ class Source:
     _sentences: dict[str, tuple[Passage, ...]] = field(repr=False)
     _norms: dict[str, Normalized] = field(repr=False)
     _by_id: dict[str, Passage] = field(repr=False)
+    _sentence_spans: dict[str, tuple[str, int, int]] = field(repr=False, default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -74,7 +75,11 @@ class Source:
 
     def normalized(self, pid: str) -> Normalized:
         """The normalised text of a paragraph or sentence (offsets map to ``self.text``)."""
-        return self._norms[pid]
+        norm = self._norms.get(pid)
+        if norm is None:
+            para, ns, ne = self._sentence_spans[pid]  # KeyError for an unknown ID
+            norm = self._norms[para].slice(ns, ne)
+        return norm
 
 
 # --- caching ---------------------------------------------------------------------------------
@@ -127,15 +132,17 @@ def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Sour
     sentences: dict[str, tuple[Passage, ...]] = {}
     norms: dict[str, Normalized] = {}
     by_id: dict[str, Passage] = {}
+    spans: dict[str, tuple[str, int, int]] = {}
     for b in built:
         sentences[b.passage.id] = b.sentences
         norms[b.passage.id] = b.norm
         by_id[b.passage.id] = b.passage
-        for s, n in zip(b.sentences, b.sentence_norms, strict=True):
-            norms[s.id] = n
+        for s, (ns, ne) in zip(b.sentences, b.sentence_spans, strict=True):
+            spans[s.id] = (b.passage.id, ns, ne)
             by_id[s.id] = s
     src = Source(
-        meta, Path(path), text, digest, tuple(b.passage for b in built), sentences, norms, by_id
+        meta, Path(path), text, digest, tuple(b.passage for b in built), sentences, norms, by_id,
+        spans,
     )
     _store(key, src)
     return src

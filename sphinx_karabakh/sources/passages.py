@@ -187,7 +187,7 @@ class BuiltParagraph:
     passage: Passage
     norm: Normalized
     sentences: tuple[Passage, ...]
-    sentence_norms: tuple[Normalized, ...]
+    sentence_spans: tuple[tuple[int, int], ...]  # in the paragraph's normalised text
 
 
 def build_passages(text: str, meta: SourceMeta) -> list[BuiltParagraph]:
@@ -212,9 +212,8 @@ def build_passages(text: str, meta: SourceMeta) -> list[BuiltParagraph]:
             _line(newlines, start),
         )
         sents: list[Passage] = []
-        snorms: list[Normalized] = []
-        for j, (ns, ne) in enumerate(sentence_spans(norm.text), start=1):
-            sub = norm.slice(ns, ne)
+        spans = sentence_spans(norm.text)
+        for j, (ns, ne) in enumerate(spans, start=1):
             rs, re_ = norm.raw_span(ns, ne)
             sents.append(
                 Passage(
@@ -224,12 +223,11 @@ def build_passages(text: str, meta: SourceMeta) -> list[BuiltParagraph]:
                     rs,
                     re_,
                     text[rs:re_],
-                    short_hash(sub.text),
+                    short_hash(norm.text[ns:ne]),
                     _line(newlines, rs),
                 )
             )
-            snorms.append(sub)
-        out.append(BuiltParagraph(para, norm, tuple(sents), tuple(snorms)))
+        out.append(BuiltParagraph(para, norm, tuple(sents), tuple(spans)))
     return out
 
 
