@@ -171,3 +171,11 @@ def test_cache_returns_the_same_parsed_source(seeds_dir):
     a = load_sources(seeds_dir)["legiec-2020"]
     b = load_sources(seeds_dir)["legiec-2020"]
     assert a is b
+
+
+def test_markdown_entities_footnotes_and_code_are_markup():
+    n = normalize("Tom &amp; Jerry&rsquo;s `deal`[^2] &bogus; stays", markdown=True)
+    assert n.text == "Tom & Jerry's deal &bogus; stays"
+    i = n.text.index("&")
+    assert n.raw_span(i, i + 1) == (4, 9)  # the whole entity
+    assert normalize("Tom &amp; Jerry").text == "Tom &amp; Jerry"  # plain text is left alone

@@ -13,6 +13,7 @@ The map is stored as segments rather than one integer per character, so normalis
 
 from __future__ import annotations
 
+import html
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -40,7 +41,10 @@ _MARKDOWN = [
     ("mdlinkclose", r"\]\([^)\n]*\)"),
     ("mdauto", r"<(?:https?|mailto|ftp):[^>\s]+>"),
     ("mdhtml", r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>"),
+    ("mdfoot", r"\[\^[^\]\s]{1,40}\]"),
     ("mdesc", r"\\[!-/:-@\[-`{-~]"),
+    ("mdent", r"&(?:[A-Za-z][A-Za-z0-9]{1,30}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"),
+    ("mdcode", r"`+"),
     ("mdstar", r"\*+"),
     ("mdunder", r"(?<!\w)_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)"),
 ]
@@ -62,7 +66,7 @@ _LEAD_TEXT = (
     + "".join(_LIGATURES)
     + "]"
 )
-_LEAD_MARKDOWN = r"(?m:^)|[\[\]!<\\*_]|" + _LEAD_TEXT
+_LEAD_MARKDOWN = r"(?m:^)|[\[\]!<\\*_&`]|" + _LEAD_TEXT
 
 _RX_TEXT = _compile(_COMMON, _LEAD_TEXT)
 _RX_MARKDOWN = _compile(_MARKDOWN + _COMMON, _LEAD_MARKDOWN)
@@ -83,6 +87,9 @@ def _replacement(kind: str, s: str) -> str:
         return _LIGATURES[s]
     if kind == "mdesc":
         return s[1]
+    if kind == "mdent":
+        char = html.unescape(s)
+        return s if char == s else normalize(char).text or " "
     return ""  # markdown markup disappears
 
 
