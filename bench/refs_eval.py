@@ -247,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N records (quick looks)")
     ap.add_argument("--save-baseline", action="store_true")
     ap.add_argument("--errors", type=str, default="", help="print up to 30 errors for this field")
+    ap.add_argument("--heldout-only", action="store_true", help="only the held-out tenth")
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(
@@ -258,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     records = [
         json.loads(x) for x in args.data.read_text(encoding="utf-8").splitlines() if x.strip()
     ]
+    if args.heldout_only:
+        records = [r for r in records if heldout(r["raw"])]
     if args.limit:
         records = records[: args.limit]
     ours("warm up. 2020. Title.", args.mode)

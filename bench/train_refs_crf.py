@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--iterations", type=int, default=150)
-    ap.add_argument("--c1", type=float, default=0.05)
-    ap.add_argument("--c2", type=float, default=0.01)
+    ap.add_argument("--c1", type=float, default=1.0)
+    ap.add_argument("--c2", type=float, default=0.001)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     if not DATA.exists():
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     trainer.train(str(args.out))
     print(
         f"trained on {n} of {len(records)} references in {time.perf_counter() - t0:.0f} s; "
-        f"model {args.out.stat().st_size / 1e6:.2f} MB at {args.out.relative_to(ROOT)}"
+        f"model {args.out.stat().st_size / 1e6:.2f} MB at {args.out}"
     )
     return 0
 

@@ -124,6 +124,9 @@ _EDS = re.compile(
 _SPLIT_WORDS = re.compile(r"\s*(?:;|\s&\s|&|\s(?:[Aa]nd|AND|[Uu]nd|et|y|e|og|en|i)\s)\s*")
 _INITIALS = re.compile(r"^(?:[A-ZÀ-Þ][a-zà-ÿ]?\.?[\s-]*){1,4}$")  # "A.", "A. B.", "J.-P.", "Th."
 _VANCOUVER = re.compile(r"^(?P<family>.+?)\s+(?P<init>[A-ZÀ-Þ]{1,4})\.?$")
+_VANCOUVER_DOTTED = re.compile(
+    r"^(?P<family>[A-ZÀ-Þ][\w'’-]+(?:\s[A-ZÀ-Þ][\w'’-]+)?)\s+(?P<init>(?:[A-ZÀ-Þ]\.\s?-?){1,4})$"
+)
 _ROMAN_OR_ACR = re.compile(r"^[A-Z0-9/&.\-]+$")
 
 
@@ -216,6 +219,11 @@ def _person_natural(text: str) -> Person:
         return Person(family=text)
     if len(words) == 1:
         return Person(family=_titlecase_upper(words[0].strip(",")))
+    m = _VANCOUVER_DOTTED.match(" ".join(words))
+    if m and not is_initials(words[0]) and not words[0].endswith("."):
+        return Person(
+            family=_titlecase_upper(m.group("family")), given=m.group("init").strip(), suffix=suffix
+        )
     # Vancouver: "Smith AB", "van der Berg JH"
     m = _VANCOUVER.match(" ".join(words))
     if m and not is_initials(words[0]) and not words[0].endswith("."):
@@ -298,7 +306,7 @@ def _split_chunk(chunk: str) -> list[Person]:
             is_initials(nxt or "")
             or len(cur.split()) == 1
             or any(w.lower() in PARTICLES for w in cur.split()[:-1])
-            or not out
+            or (not out and (len((nxt or "").split()) == 1 or _has_initial_word(nxt or "")))
         )
         if (
             nxt is not None

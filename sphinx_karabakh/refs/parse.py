@@ -700,7 +700,7 @@ def _parse(raw: str, line: int, category: str) -> Reference:
     return _parse_rules(raw, line, category)[0]
 
 
-def _parse_rules(raw: str, line: int, category: str) -> tuple[Reference, bool]:
+def _parse_rules(raw: str, line: int, category: str) -> tuple[Reference, bool, _Segments | None]:
     """The rule parser; the flag says whether its segmentation is trustworthy (a quoted or italic
     title after a clean author list, and nothing left over)."""
     w = _prepare(raw)
@@ -712,7 +712,7 @@ def _parse_rules(raw: str, line: int, category: str) -> tuple[Reference, bool]:
         ref.type = EntryType.ONLINE if ref.url else EntryType.MISC
         ref.confidence = 0.1
         ref.problems.append("no text besides a link")
-        return ref, False
+        return ref, False, None
     seg = _segment(text)
     rest = _parse_rest(seg.rest)
     ref.authors = split_names(seg.authors) if seg.authors else ()
@@ -742,17 +742,24 @@ def _parse_rules(raw: str, line: int, category: str) -> tuple[Reference, bool]:
         and bool(ref.authors)
         and (seg.title_quoted or seg.title_italic)
         and not rest.unparsed
+        and (
+            rest.container_italic
+            or (seg.title_italic and not rest.container)
+            or (w.online and not ref.volume and not ref.pages)
+        )
     )
-    return ref, trusted
+    return ref, trusted, seg
 
 
 def _parse_combined(raw: str, line: int, category: str) -> Reference:
     """Rules when they are sure of the segmentation, else the CRF (rules again without a model)."""
-    ref, trusted = _parse_rules(raw, line, category)
+    ref, trusted, _seg = _parse_rules(raw, line, category)
     if trusted:
         return ref
     crf_ref = _parse_crf(raw, line, category)
-    return crf_ref if crf_ref is not None else ref
+    if crf_ref is None:
+        return ref
+    return crf_ref
 
 
 def _entry_type(ref: Reference, w: _Work, seg: _Segments, rest: _Rest, category: str) -> EntryType:
@@ -847,7 +854,18 @@ def _parse_crf(raw: str, line: int, category: str) -> Reference | None:
         ref.url = unescape_url(re.sub(r"\s+", "", first["url"]))
     if not ref.doi and "doi" in first:
         ref.doi = clean_doi(first["doi"])
+    date = first.get("date", "")
+    if date and "volume" not in first and "pages" not in first:
+        # "2010, 10, 1979." / "2010;29:1611-1621." -- volume and pages inside the date span
+        m = re.search(
+            r"(?:1[5-9]|20)\d\d[a-z]?\s*[,;]\s*(\d+[A-Za-z]?)\s*(?:\((\w+)\))?\s*[,:]\s*(\d+(?:\s*[-–]\s*\d+)?)\.?$",
+            date,
+        )
+        if m:
+            first["volume"] = m.group(1) + (f"({m.group(2)})" if m.group(2) else "")
+            first["pages"] = m.group(3)
     _repair_spans(first)
+    _repair_title_journal(first)
     if "author" in first:
         ref.authors = split_names(first["author"])
     if "editor" in first:
@@ -957,6 +975,32 @@ def _repair_spans(first: dict[str, str]) -> None:
             if _namelike(head) and not _ETAL_TAIL.search(tail):
                 first["author"], first["title"] = head, tail
                 break
+
+
+_TAIL_WORDS = {"of", "and", "with", "for", "the", "in", "on", "&", "de", "der", "für", "et"}
+
+
+def _repair_title_journal(first: dict[str, str]) -> None:
+    """'A survey from 1995 to 2005. Expert Systems with | Applications,' -- a title that swallowed the
+    head of the journal name (or all of it) gives it back."""
+    title = first.get("title", "")
+    if not title:
+        return
+    journal = first.get("journal", "")
+    if journal and len(journal.split()) > 2:
+        return
+    if not journal and not ({"volume", "pages"} <= first.keys() or "volume" in first):
+        return
+    ends = [e for e in _sentence_ends(title) if e < len(title.rstrip(" .,")) - 1]
+    if not ends:
+        return
+    head, tail = title[: ends[-1]], title[ends[-1] :].strip()
+    words = tail.rstrip(" .,").split()
+    if not words or len(words) > 6 or len(head) < 15:
+        return
+    if all(w[:1].isupper() or w.lower() in _TAIL_WORDS for w in words):
+        first["title"] = head
+        first["journal"] = (tail + " " + journal).strip()
 
 
 def _crf_type(ref: Reference, first: dict[str, str], w: _Work, category: str) -> EntryType:
