@@ -235,3 +235,28 @@ def test_match_in_text_on_arbitrary_text():
     assert not r.ok
     r = match_in_text("**Bold** and [a link](https://x.org) here.", "Bold and a link here", markdown=True)
     assert r.ok
+
+
+GOLD = DATA / "quotes-gold.jsonl"
+
+
+def test_gold_quotes_on_the_seeds(seeds):
+    """Hand-checked quotes from the seeds: every verdict and passage as expected."""
+    import json
+
+    wrong = []
+    cases = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(cases) >= 40
+    for g in cases:
+        r = seeds.verify(g["text"], source=g.get("source"))
+        if str(r.verdict) != g["expect"] or (g.get("passage") and r.passage != g["passage"]):
+            wrong.append((g["expect"], g.get("passage"), str(r.verdict), r.passage, g["text"][:60]))
+    assert not wrong, wrong
+
+
+def test_reversing_prefix_is_named(seeds):
+    r = seeds.verify(
+        "The presence of these welcome guests triggered protracted and comprehensive debates",
+        source="kazimzada-2023",
+    )
+    assert r.verdict is Verdict.MISQUOTE and "prefix un-" in r.reason

@@ -410,11 +410,31 @@ def fuzzy_verdict(q: TypedQuote, targets: Iterable[Target]) -> QuoteMatch:
     )
 
 
+_NEG_PREFIXES = ("un", "non-", "non", "in", "im", "il", "ir", "dis")
+
+
+def _prefix_flip(removed: list[str], added: list[str]) -> str:
+    """'unwelcome' quoted as 'welcome' (or the reverse): the meaning is reversed."""
+    for r in removed:
+        r = r.strip(_PUNCT)
+        for a in added:
+            a = a.strip(_PUNCT)
+            for pre in _NEG_PREFIXES:
+                if r == pre + a:
+                    return f"the quote drops the negating prefix {pre}- ({r!r} -> {a!r})"
+                if a == pre + r:
+                    return f"the quote adds the negating prefix {pre}- ({r!r} -> {a!r})"
+    return ""
+
+
 def _describe(diff: str) -> str:
     removed = " ".join(re.findall(r"\[-(.*?)-\]", diff))
     added = " ".join(re.findall(r"\{\+(.*?)\+\}", diff))
     neg_r = set(_NEG_RX.findall(removed.lower())) - set(_NEG_RX.findall(added.lower()))
     neg_a = set(_NEG_RX.findall(added.lower())) - set(_NEG_RX.findall(removed.lower()))
+    flip = _prefix_flip(removed.lower().split(), added.lower().split())
+    if flip:
+        return flip
     if neg_r:
         return f"the quote drops {', '.join(sorted(neg_r))!s}"
     if neg_a:
