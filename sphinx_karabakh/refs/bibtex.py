@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import bibtexparser
+import bibtexparser.middlewares
 from bibtexparser.model import Entry, Field
 
 from sphinx_karabakh.refs.model import EntryType, Person, Reference
@@ -475,5 +476,7 @@ def write_bibtex(entries: Iterable[BibEntry]) -> str:
     fmt = bibtexparser.BibtexFormat()
     fmt.indent = "  "
     fmt.block_separator = "\n"
-    text = bibtexparser.write_string(library, bibtex_format=fmt)
+    # the library is ours alone: let the writer's middlewares work in place (no deep copies)
+    stack = bibtexparser.middlewares.default_unparse_stack(allow_inplace_modification=True)
+    text = bibtexparser.write_string(library, unparse_stack=stack, bibtex_format=fmt)
     return text.strip() + "\n" if text.strip() else ""
