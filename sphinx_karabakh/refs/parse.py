@@ -858,7 +858,7 @@ def _parse_crf(raw: str, line: int, category: str) -> Reference | None:
     if date and "volume" not in first and "pages" not in first:
         # "2010, 10, 1979." / "2010;29:1611-1621." -- volume and pages inside the date span
         m = re.search(
-            r"(?:1[5-9]|20)\d\d[a-z]?\s*[,;]\s*(\d+[A-Za-z]?)\s*(?:\((\w+)\))?\s*[,:]\s*(\d+(?:\s*[-–]\s*\d+)?)\.?$",
+            r"(?:1[5-9]|20)\d\d[a-z]?\s*[,;]\s*(\d+[A-Za-z]?)\s*(?:\(([\w/–-]+)\))?\s*[,:]\s*(\d+(?:\s*[-–]\s*\d+)?)\.?$",
             date,
         )
         if m:
