@@ -209,3 +209,20 @@ def test_no_console_errors(served, browser):
                 "commentary/turkey.html", "guide/index.html"):
         open_page(browser, base + rel, DESKTOP).close()
     assert browser.errors == [], "\n".join(browser.errors)
+
+
+def test_pages_fit_a_phone_screen(served, browser):
+    """No page scrolls sideways at phone width (wide tables and code scroll inside themselves)."""
+    book, base = served
+    pages = sorted(p.relative_to(book.out).as_posix() for p in book.out.glob("**/*.html")
+                   if p.parent.name in {"sources", "commentary", "references", "guide"}
+                   or p.name == "index.html" and p.parent == book.out)
+    assert len(pages) >= 15
+    wide = []
+    for rel in pages:
+        page = open_page(browser, base + rel, PHONE)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 1:
+            wide.append(f"{rel}: {overflow}px")
+        page.close()
+    assert wide == [], "pages wider than a phone screen:\n" + "\n".join(wide)
