@@ -28,12 +28,7 @@ from sphinx_karabakh.sphinx.domain import (
     passage_xref,
     source_xref,
 )
-from sphinx_karabakh.sphinx.nodes import (
-    annotation_box,
-    passage_annotations,
-    quoted_in,
-    times_quoted,
-)
+from sphinx_karabakh.sphinx.nodes import annotation_box, source_passages, times_quoted
 from sphinx_karabakh.sphinx.passages import (
     LoadedSources,
     anchor_id,
@@ -81,7 +76,7 @@ class KarabakhMixin:
         if loaded is None:
             self.warn("karabakh_sources is not set in conf.py: no sources to quote", "config")
             return None
-        if loaded.metadata.is_file():
+        if loaded.has_metadata:
             self.env.note_dependency(str(loaded.metadata))
         if loaded.sourceset is None:
             self.warn(
@@ -337,16 +332,16 @@ class QuoteDirective(KarabakhDirective):
             passage = picked
         anchor = self.serial_anchor("kq", passage.id)
         self.record_quote("quote", anchor, source, passage)
-        wrapper = nodes.container(
-            classes=["karabakh-quote", *self.options.get("class", [])], ids=[anchor]
+        quote = nodes.block_quote(
+            classes=["karabakh-quote", *self.options.get("class", [])],
+            ids=[anchor],
+            support_smartquotes=False,  # the source's own typography
         )
-        quote = nodes.block_quote(classes=["karabakh-blockquote"])
         for text in shown_text(source, passage):
             quote += nodes.paragraph(text, text)
         quote += attribution(source.meta, passage.id)
-        wrapper += quote
-        self.set_source_info(wrapper)
-        return [wrapper]
+        self.set_source_info(quote)
+        return [quote]
 
     def pick_sentences(
         self, loaded: LoadedSources, source: Any, passage: Passage, spec: str
@@ -398,11 +393,9 @@ class VerifyDirective(KarabakhDirective):
         if not typed:
             self.warn("karabakh:verify needs the quote's text in its body", "usage")
             return self.error_block("[empty quote]")
-        wrapper = nodes.container(classes=["karabakh-quote", "karabakh-verify"])
-        quote = nodes.block_quote(classes=["karabakh-blockquote"])
+        quote = wrapper = nodes.block_quote(classes=["karabakh-quote", "karabakh-verify"])
         quote += nodes.paragraph(typed, typed)
-        wrapper += quote
-        self.set_source_info(wrapper)
+        self.set_source_info(quote)
         loaded = self.sources()
         match = self.verify(loaded, typed, target) if loaded is not None else None
         if match is None:
@@ -422,12 +415,12 @@ class VerifyDirective(KarabakhDirective):
         label = "misquote" if match.verdict is Verdict.MISQUOTE else "not found"
         quote[0].insert(0, nodes.Text(" "))
         quote[0].insert(0, badge("misquote", label))
+        if match.diff:
+            quote += diff_paragraph(match.diff)
         if found is not None:
             source, passage = found
             self.record_quote("verify", anchor, source, passage, typed, match.verdict.value)
             quote += attribution(source.meta, passage.id, lead=", closest passage ")
-        if match.diff:
-            wrapper += diff_paragraph(match.diff)
         return [wrapper]
 
 
@@ -453,7 +446,9 @@ class SourceDirective(KarabakhDirective):
         outer = nodes.container(
             classes=["karabakh-source", *self.options.get("class", [])],
             ids=[source_anchor(source_id)],
+            support_smartquotes=False,  # the source's own typography, as it is
         )
+        outer += source_passages(source=source_id)
         if "no-header" not in self.options:
             outer += self.header(source)
         for para in source.paragraphs:
@@ -490,9 +485,10 @@ class SourceDirective(KarabakhDirective):
         shown = display(source.meta, para.text, base=para.start)
         anchor = anchor_id(para.id)
         box = nodes.container(
-            classes=["karabakh-passage", f"karabakh-passage-{shown.kind}"], ids=[anchor]
+            classes=["karabakh-passage", f"karabakh-passage-{shown.kind}"],
+            ids=[anchor],
+            passage=para.id,
         )
-        body = nodes.container(classes=["karabakh-passage-body"])
         link = nodes.reference(
             "",
             "",
@@ -503,24 +499,18 @@ class SourceDirective(KarabakhDirective):
         link += nodes.Text(f"¶ {para.id}")
         text = nodes.paragraph(classes=["karabakh-passage-text"])
         text += link
-        text += nodes.Text(" ")
-        last = para.start
-        for sentence in source.sentences(para.id):
-            gap = shown.cut(last, sentence.start)
-            if gap:
-                text += nodes.Text(gap)
-            words = shown.cut(sentence.start, sentence.end)
+        # Few nodes per passage (a handbook has thousands): the text before the first sentence
+        # joins the permalink's trailing space, the gap after a sentence ends its span.
+        sentences = source.sentences(para.id)
+        first = sentences[0].start if sentences else para.end
+        text += nodes.Text(" " + shown.cut(para.start, first).lstrip())
+        for i, sentence in enumerate(sentences):
+            end = sentences[i + 1].start if i + 1 < len(sentences) else para.end
+            words = shown.cut(sentence.start, max(sentence.end, end))
             text += nodes.inline(
                 words, words, ids=[anchor_id(sentence.id)], classes=["karabakh-sentence"]
             )
-            last = max(last, sentence.end)
-        tail = shown.cut(last, para.end)
-        if tail:
-            text += nodes.Text(tail)
-        body += text
-        body += quoted_in(passage=para.id)
-        box += body
-        box += passage_annotations(passage=para.id)
+        box += text
         return box
 
 

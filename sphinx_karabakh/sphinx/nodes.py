@@ -11,12 +11,13 @@ from __future__ import annotations
 from docutils import nodes
 
 
-class quoted_in(nodes.General, nodes.Element):
-    """Under a passage on a source page: becomes the "quoted in" list. Attribute ``passage``."""
+class source_passages(nodes.General, nodes.Element):
+    """First child of a rendered source (attribute ``source``).
 
-
-class passage_annotations(nodes.General, nodes.Element):
-    """Beside a passage on a source page: becomes the writers' annotations. Attribute ``passage``."""
+    Its siblings with a ``passage`` attribute are the passages; each gets its "quoted in" list
+    and the writers' annotations beside it. One marker per source rather than two placeholders
+    per passage keeps a big source page's doctree small.
+    """
 
 
 class annotation_box(nodes.General, nodes.Element):
@@ -32,8 +33,7 @@ class times_quoted(nodes.General, nodes.Element):
 
 
 PLACEHOLDERS: tuple[type[nodes.Element], ...] = (
-    quoted_in,
-    passage_annotations,
+    source_passages,
     annotation_box,
     times_quoted,
 )

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ class LoadedSources:
     sourceset: Any | None  # sphinx_karabakh.sources.SourceSet
     errors: tuple[SourceError, ...] = ()
     files: dict[str, Path] = field(default_factory=dict)  # source ID -> file path
+    has_metadata: bool = False  # does the metadata file exist (a dependency of every quote)?
 
     def source_file(self, source_id: str) -> Path | None:
         return self.files.get(source_id)
@@ -84,7 +87,9 @@ def _load(directory: Path, metadata: Path, fingerprint: str) -> LoadedSources:
         except (KeyError, AttributeError, TypeError):
             continue
         files[source_id] = path if path.is_absolute() else directory / path
-    return LoadedSources(directory, metadata, fingerprint, sourceset, tuple(errors), files)
+    return LoadedSources(
+        directory, metadata, fingerprint, sourceset, tuple(errors), files, metadata.is_file()
+    )
 
 
 def _load_each(
@@ -126,7 +131,9 @@ def _source_ids(sourceset: Any) -> list[str]:
     return ids
 
 
+@lru_cache(maxsize=32)
 def sources_paths(confdir: str | Path, directory: str | Path, metadata: str) -> tuple[Path, Path]:
+    """Absolute paths of the sources directory and its metadata file (resolved once)."""
     base = Path(confdir)
     src = (base / directory).resolve()
     meta = Path(metadata)
@@ -192,10 +199,8 @@ class Display:
 
     def cut(self, raw_start: int, raw_end: int) -> str:
         """The shown text of the raw span ``[raw_start, raw_end)`` (e.g. one sentence)."""
-        chars = [
-            c for c, o in zip(self.text, self.offsets, strict=True) if raw_start <= o < raw_end
-        ]
-        return "".join(chars)
+        # offsets only grow (markup is dropped, never reordered): two bisections find the span
+        return self.text[bisect_left(self.offsets, raw_start) : bisect_left(self.offsets, raw_end)]
 
 
 _MD_PATTERNS = (

@@ -18,7 +18,6 @@ What flows, build by build:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -256,7 +255,6 @@ def write_lock(app: Sphinx, exc: BaseException | None) -> None:
     if lock is None:
         return
     domain = cast(KarabakhDomain, app.env.get_domain("karabakh"))
-    before = _lock_snapshot(lock)
     records = pinned_records(domain)
     for key in [k for k in lock.entries if k not in records]:
         del lock.entries[key]  # the quote is no longer in any document
@@ -274,14 +272,7 @@ def write_lock(app: Sphinx, exc: BaseException | None) -> None:
             lock.pin(key, passage)
             entry = lock.entries[key]
         entry.docs = sorted({r.docname for r in quoting})
-    if _lock_snapshot(lock) != before or not path.exists():
-        lock.save(path)
-
-
-def _lock_snapshot(lock: Any) -> str:
-    return json.dumps(
-        {k: [e.passage, e.hash, e.text, list(e.docs)] for k, e in sorted(lock.entries.items())}
-    )
+    lock.save(path)  # writes only when the content changed
 
 
 def copy_static(app: Sphinx, exc: BaseException | None) -> None:

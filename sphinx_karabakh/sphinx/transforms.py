@@ -16,9 +16,9 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from sphinx_karabakh.sphinx.domain import AnnotationRecord, KarabakhDomain, QuoteRecord
 from sphinx_karabakh.sphinx.nodes import (
+    PLACEHOLDERS,
     annotation_box,
-    passage_annotations,
-    quoted_in,
+    source_passages,
     times_quoted,
 )
 
@@ -38,8 +38,12 @@ def place_xref(docname: str, anchor: str, contnode: nodes.Node, title: str = "")
     return ref
 
 
+def _is_placeholder(node: nodes.Node) -> bool:
+    return isinstance(node, PLACEHOLDERS)
+
+
 class FillPlaceholders(SphinxPostTransform):
-    """quoted_in / passage_annotations / annotation_box / times_quoted -> plain docutils nodes."""
+    """source_passages / annotation_box / times_quoted -> plain docutils nodes."""
 
     default_priority = 5
 
@@ -48,23 +52,27 @@ class FillPlaceholders(SphinxPostTransform):
         derived = domain.derived
         docname = self.env.docname
         rendered_here = set(domain.renders.get(docname, ()))
-        for node in list(self.document.findall(quoted_in)):
-            node.replace_self(self._quoted_in(domain, derived.quoted_in.get(node["passage"], [])))
-        for node in list(self.document.findall(passage_annotations)):
-            notes = derived.annotations.get(node["passage"], [])
-            node.replace_self(self._annotations(domain, notes, docname))
-        for node in list(self.document.findall(annotation_box)):
-            if node["source"] in rendered_here and node.get("known"):
-                node.parent.remove(node)  # shown beside its passage on this very page
-                continue
-            box = nodes.container(
-                classes=["karabakh-annotation", "karabakh-annotation-box"], ids=node["ids"]
-            )
-            box.extend(node.children)
-            node.replace_self(box)
-        for node in list(self.document.findall(times_quoted)):
-            count = derived.times_quoted.get(node["source"], 0)
-            node.replace_self(nodes.Text(str(count)))
+        for node in list(self.document.findall(_is_placeholder)):  # one walk of the tree
+            if isinstance(node, source_passages):
+                for box in node.parent.children:
+                    pid = box.get("passage") if isinstance(box, nodes.Element) else None
+                    if pid:
+                        box.extend(self._quoted_in(domain, derived.quoted_in.get(pid, [])))
+                        notes = derived.annotations.get(pid, [])
+                        box.extend(self._annotations(domain, notes, docname))
+                node.parent.remove(node)
+            elif isinstance(node, annotation_box):
+                if node["source"] in rendered_here and node.get("known"):
+                    node.parent.remove(node)  # shown beside its passage on this very page
+                    continue
+                box = nodes.container(
+                    classes=["karabakh-annotation", "karabakh-annotation-box"], ids=node["ids"]
+                )
+                box.extend(node.children)
+                node.replace_self(box)
+            elif isinstance(node, times_quoted):
+                count = derived.times_quoted.get(node["source"], 0)
+                node.replace_self(nodes.Text(str(count)))
 
     def _quoted_in(self, domain: KarabakhDomain, records: list[QuoteRecord]) -> list[nodes.Node]:
         if not records:
