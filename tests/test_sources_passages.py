@@ -179,3 +179,12 @@ def test_markdown_entities_footnotes_and_code_are_markup():
     i = n.text.index("&")
     assert n.raw_span(i, i + 1) == (4, 9)  # the whole entity
     assert normalize("Tom &amp; Jerry").text == "Tom &amp; Jerry"  # plain text is left alone
+
+
+def test_one_paragraph_per_line_and_front_matter():
+    long1 = "The first paragraph is a long line of prose " * 6
+    long2 = "The second paragraph follows on the next line " * 6
+    src = source_from_text(f"{long1.strip()}\n{long2.strip()}\nShort wrapped\nline.\n", SourceMeta(id="l", file="l.txt"))
+    assert [p.text for p in src.paragraphs] == [long1.strip(), long2.strip(), "Short wrapped\nline."]
+    md = source_from_text("---\ntitle: X\ndate: 2020\n---\n\n# Heading\n\nBody text.\n", SourceMeta(id="m", file="m.md", format="markdown"))
+    assert [p.text for p in md.paragraphs] == ["# Heading", "Body text."]

@@ -30,7 +30,11 @@ _COMMON = [
     ("ws", r"\s{2,}|[^\S ]"),
     ("inv", f"[{_INVISIBLE}]+"),
     ("quote", f"[{re.escape(_QUOTE_CHARS)}]"),
-    ("dash", rf"\s+[-{_DASH_CLASS}]+\s*|-*[{_DASH_CLASS}][-{_DASH_CLASS}]*\s*|-{{2,}}\s*|-+\s+"),
+    (
+        "dash",
+        rf"\s+[-{_DASH_CLASS}](?:\s*[-{_DASH_CLASS}])*\s*"
+        rf"|[-{_DASH_CLASS}](?:\s*[-{_DASH_CLASS}])+\s*|[{_DASH_CLASS}]\s*|-\s+",
+    ),
     ("ell", r"…|\.(?: \.){2,}"),
     ("lig", "[" + "".join(_LIGATURES) + "]"),
 ]

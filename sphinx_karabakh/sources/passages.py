@@ -56,11 +56,26 @@ def short_hash(normalized_text: str) -> str:
     return hashlib.sha256(normalized_text.encode("utf-8")).hexdigest()[:16]
 
 
-def split_blocks(text: str) -> list[Block]:
-    """Runs of non-blank lines; headings and list items start blocks of their own."""
+#: A line this long is not hard-wrapped prose: text with one paragraph per line (no blank lines
+#: between them) gets one paragraph per line.
+LONG_LINE = 200
+_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n.*?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+def split_blocks(text: str, markdown: bool = False) -> list[Block]:
+    """Runs of non-blank lines; headings and list items start blocks of their own.
+
+    A long line (``LONG_LINE``) ends its block, and Markdown front matter is skipped.
+    """
     blocks: list[Block] = []
     cur_start = cur_end = -1
     cur_heading = cur_list = False
+    prev_long = False
+    skip_to = 0
+    if markdown:
+        fm = _FRONT_MATTER.match(text.lstrip("\ufeff"))
+        if fm:
+            skip_to = fm.end() + (len(text) - len(text.lstrip("\ufeff")))
 
     def flush() -> None:
         nonlocal cur_start, cur_end, cur_heading, cur_list
@@ -69,13 +84,14 @@ def split_blocks(text: str) -> list[Block]:
         cur_start = cur_end = -1
         cur_heading = cur_list = False
 
-    for m in _LINE.finditer(text):
+    for m in _LINE.finditer(text, skip_to):
         line = m.group().rstrip("\r\n")
         if not line and m.end() == m.start():
             break
         stripped = line.strip()
         if not stripped:
             flush()
+            prev_long = False
             continue
         lstart = m.start() + (len(line) - len(line.lstrip()))
         lend = m.start() + len(line.rstrip())
@@ -84,8 +100,9 @@ def split_blocks(text: str) -> list[Block]:
         if _RULE.match(line) and not heading:
             flush()
             continue
-        if heading or list_item or cur_heading:
+        if heading or list_item or cur_heading or prev_long:
             flush()
+        prev_long = len(stripped) > LONG_LINE
         if cur_start < 0:
             cur_start, cur_heading, cur_list = lstart, heading, list_item
         cur_end = lend
@@ -108,7 +125,7 @@ def _starts_with(text: str, block: Block, prefix: str, markdown: bool) -> bool:
 def paragraph_specs(text: str, meta: SourceMeta) -> list[ParagraphSpec]:
     """Blocks minus boilerplate and end matter, page-broken paragraphs joined."""
     markdown = meta.format == "markdown"
-    blocks = split_blocks(text)
+    blocks = split_blocks(text, markdown)
     if meta.end_marker:
         for i in range(len(blocks) - 1, -1, -1):
             if _starts_with(text, blocks[i], meta.end_marker, markdown):
