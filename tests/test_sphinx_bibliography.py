@@ -191,3 +191,37 @@ def test_changed_report_rewrites_badges(make_app, sphinx_test_tempdir, rootdir):
     assert "karabakh-badge-broken" not in html
     assert "karabakh-badge-redirected-permanent" in html and "https://www.rferl.org/a/new.html" in html
     assert html.count("karabakh-badge-unchecked") == 2
+
+
+@pytest.mark.sphinx("singlehtml", testroot="bib-rst", srcdir="bib-rst-single")
+def test_singlehtml_links_within_the_one_page(app):
+    app.build()
+    html = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    assert 'href="#racz2021"' in html and 'id="racz2021"' in html
+    assert "#document-bib#" not in html
+
+
+@pytest.mark.sphinx("text", testroot="bib-rst", srcdir="bib-rst-text")
+def test_text_builder_renders_without_html_only_parts(app):
+    app.build()
+    bib = (Path(app.outdir) / "bib.txt").read_text(encoding="utf-8")
+    audit = (Path(app.outdir) / "audit.txt").read_text(encoding="utf-8")
+    assert "@online{racz2021," in bib and "Download BibTeX" not in bib
+    assert "not checked" in bib
+    assert "Racz 2021" in audit and "unresolved" in audit
+    assert not (Path(app.outdir) / "_bibtex").exists()
+
+
+def test_changed_document_is_read_again(make_app, sphinx_test_tempdir, rootdir):
+    src = Path(sphinx_test_tempdir) / "bib-incremental"
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(rootdir / "test-bib-rst", src)
+    _build(make_app, src, 1)
+    paper = src / "paper.txt"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("Brown, T., 2010.", "Brown, T., 2011."),
+                     encoding="utf-8")
+    app = _build(make_app, src, 1)
+    bib = page(app, "bib")
+    assert "brown2011" in bib.ids and "brown2010" not in bib.ids
+    assert "brown2011" in (Path(app.outdir) / "_bibtex" / "paper.bib").read_text(encoding="utf-8")

@@ -75,7 +75,9 @@ def people_text(people: tuple[Person, ...]) -> str:
     return ", ".join(names[:-1]) + " & " + names[-1]
 
 
-def entry_nodes(entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool = True) -> nodes.container:
+def entry_nodes(
+    entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool = True
+) -> nodes.container:
     """One bibliography entry, anchored at ``anchor``."""
     ref = entry.reference
     box = nodes.container(ids=[anchor], classes=["karabakh-bib-entry"])
@@ -88,7 +90,9 @@ def entry_nodes(entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool 
         para += nodes.inline("", people_text(ref.authors), classes=["karabakh-bib-authors"])
     elif ref.editors:
         eds = "ed." if len(ref.editors) == 1 else "eds."
-        para += nodes.inline("", f"{people_text(ref.editors)} ({eds})", classes=["karabakh-bib-authors"])
+        para += nodes.inline(
+            "", f"{people_text(ref.editors)} ({eds})", classes=["karabakh-bib-authors"]
+        )
     year = ref.year + (ref.year_suffix or "") if ref.year else "n.d."
     para += nodes.Text(f" ({year}). ")
     if entry.degraded or not ref.title:
@@ -96,7 +100,10 @@ def entry_nodes(entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool 
         para += nodes.Text(" ")
     else:
         title = ref.title.rstrip(".")
-        if entry.entry_type in ("article", "incollection", "inproceedings", "online") and ref.container:
+        if (
+            entry.entry_type in ("article", "incollection", "inproceedings", "online")
+            and ref.container
+        ):
             para += nodes.Text(f"“{title}.” ")
             para += nodes.emphasis("", ref.container)
         else:
@@ -111,7 +118,10 @@ def entry_nodes(entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool 
         elif ref.number:
             bits.append(f"no. {ref.number}")
         if ref.pages:
-            bits.append(("pp. " if "-" in ref.pages or "–" in ref.pages else "p. ") + ref.pages.replace("--", "–"))
+            bits.append(
+                ("pp. " if "-" in ref.pages or "–" in ref.pages else "p. ")
+                + ref.pages.replace("--", "–")
+            )
         if bits:
             para += nodes.Text(", " + ", ".join(bits))
         pub = ": ".join(x for x in (ref.address, ref.publisher) if x)
@@ -126,7 +136,9 @@ def entry_nodes(entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool 
         para += nodes.Text(" ")
     if ref.url:
         url = entry.field("url") or ref.url
-        para += nodes.reference("", ref.url, refuri=url.replace(" ", "%20"), classes=["karabakh-bib-url"])
+        para += nodes.reference(
+            "", ref.url, refuri=url.replace(" ", "%20"), classes=["karabakh-bib-url"]
+        )
         para += nodes.Text(" ")
         para += karabakh_link_status(url=ref.url, alt=url)
         if ref.urldate:
@@ -134,12 +146,16 @@ def entry_nodes(entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool 
     box += para
     if entry.problems:
         notes = nodes.paragraph(classes=["karabakh-bib-problems"])
-        notes += nodes.inline("", "Parsing notes: " + "; ".join(entry.problems), classes=["karabakh-bib-problem"])
+        notes += nodes.inline(
+            "", "Parsing notes: " + "; ".join(entry.problems), classes=["karabakh-bib-problem"]
+        )
         box += notes
     if show_bibtex:
         details = karabakh_details(summary="BibTeX")
         text = write_bibtex([entry])
-        block = nodes.literal_block(text, text, language="bibtex", classes=["karabakh-bibtex-source"])
+        block = nodes.literal_block(
+            text, text, language="bibtex", classes=["karabakh-bibtex-source"]
+        )
         details += block
         box += details
     return box
@@ -147,7 +163,11 @@ def entry_nodes(entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool 
 
 def badge(verdict: str, label: str, extra: str = "") -> nodes.inline:
     """The status badge: ``<span class="karabakh-badge karabakh-badge-VERDICT">label</span>``."""
-    node = nodes.inline("", label, classes=["karabakh-badge", f"karabakh-badge-{nodes.make_id(verdict) or 'unknown'}"])
+    node = nodes.inline(
+        "",
+        label,
+        classes=["karabakh-badge", f"karabakh-badge-{nodes.make_id(verdict) or 'unknown'}"],
+    )
     if extra:
         node["classes"].append("karabakh-badge-detail")
         node += nodes.Text(f" {extra}")

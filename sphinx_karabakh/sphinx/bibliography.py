@@ -89,7 +89,9 @@ def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildE
 def bib_names(env: BuildEnvironment) -> dict[str, str]:
     """source path -> ``.bib`` file name: the document's stem, with a short hash when two
     documents share a stem. Deterministic from the set of sources."""
-    sources = sorted({r.source for recs in _records(env).values() for r in recs if r.kind == "bibliography"})
+    sources = sorted(
+        {r.source for recs in _records(env).values() for r in recs if r.kind == "bibliography"}
+    )
     stems: dict[str, list[str]] = {}
     for s in sources:
         stems.setdefault(Path(s).stem, []).append(s)
@@ -118,14 +120,30 @@ class _RefsDirective(SphinxDirective):
         try:
             text = read_document(abs_path)
         except OSError as exc:
-            logger.warning("cannot read %s: %s", abs_path, exc.strerror or exc, location=self.get_location(),
-                           type="karabakh", subtype="reference")
+            logger.warning(
+                "cannot read %s: %s",
+                abs_path,
+                exc.strerror or exc,
+                location=self.get_location(),
+                type="karabakh",
+                subtype="reference",
+            )
             return None
         try:
-            parsed = references_from_entries(text) if "entries-only" in self.options else references_from_text(text)
+            parsed = (
+                references_from_entries(text)
+                if "entries-only" in self.options
+                else references_from_text(text)
+            )
         except NoReferences as exc:
-            logger.warning("%s: %s", abs_path, exc, location=self.get_location(), type="karabakh",
-                           subtype="reference")
+            logger.warning(
+                "%s: %s",
+                abs_path,
+                exc,
+                location=self.get_location(),
+                type="karabakh",
+                subtype="reference",
+            )
             return None
         return abs_path, text, parsed
 
@@ -159,15 +177,28 @@ class BibliographyDirective(_RefsDirective):
                 category = ref.category
                 if category:
                     root += nodes.rubric(category, category, classes=["karabakh-bib-category"])
-            anchor = entry.key if entry.key not in taken and entry.key not in self.state.document.ids else f"{prefix}-{entry.key}"
+            anchor = (
+                entry.key
+                if entry.key not in taken and entry.key not in self.state.document.ids
+                else f"{prefix}-{entry.key}"
+            )
             taken.add(anchor)
             anchors.append((entry.key, anchor))
-            root += br.entry_nodes(entry, anchor, abs_path, show_bibtex="no-bibtex" not in self.options)
+            root += br.entry_nodes(
+                entry, anchor, abs_path, show_bibtex="no-bibtex" not in self.options
+            )
             for problem in entry.problems:
-                logger.warning("reference %s: %s", entry.key, problem, location=f"{abs_path}:{ref.line}",
-                               type="karabakh", subtype="reference")
+                logger.warning(
+                    "reference %s: %s",
+                    entry.key,
+                    problem,
+                    location=f"{abs_path}:{ref.line}",
+                    type="karabakh",
+                    subtype="reference",
+                )
         _records(self.env).setdefault(docname, []).append(
-            BibRecord(docname, abs_path, tuple(anchors), parsed.bibtex()))
+            BibRecord(docname, abs_path, tuple(anchors), parsed.bibtex())
+        )
         return [root]
 
 
@@ -186,10 +217,11 @@ class CitationAuditDirective(_RefsDirective):
         summary += nodes.Text(
             f"{len(result.citations)} in-text citations in {Path(abs_path).name}: "
             f"{len(result.citations) - len(result.unresolved)} resolved, {len(result.unresolved)} unresolved; "
-            f"{len(result.uncited)} of {len(parsed.entries)} entries never cited.")
+            f"{len(result.uncited)} of {len(parsed.entries)} entries never cited."
+        )
         root += summary
         by_key = {e.key: e for e in parsed.entries}
-        table = _table(["Line", "Citation", "Entry"], [1, 4, 5])
+        table = _table(["Line", "Citation", "Entry"], [6, 34, 60])
         tbody = table[0][-1]
         for r in result.citations:
             row = nodes.row(classes=["karabakh-audit-unresolved"] if r.key is None else [])
@@ -199,12 +231,21 @@ class CitationAuditDirective(_RefsDirective):
                 cell = nodes.inline("", "unresolved", classes=["karabakh-unresolved"])
                 row += _cell(cell, nodes.Text(f" — {r.reason}" if r.reason else ""))
                 if warn:
-                    logger.warning("unresolved citation %r: %s", r.citation.text, r.reason or "no entry",
-                                   location=f"{abs_path}:{r.citation.line}", type="karabakh", subtype="citation")
+                    logger.warning(
+                        "unresolved citation %r: %s",
+                        r.citation.text,
+                        r.reason or "no entry",
+                        location=f"{abs_path}:{r.citation.line}",
+                        type="karabakh",
+                        subtype="citation",
+                    )
             else:
                 link = br.karabakh_bib_ref(source=abs_path, key=r.key)
                 link += nodes.literal("", r.key)
-                extra = nodes.Text(f" — {_short(by_key[r.key])}" + (f" ({r.reason})" if "ambiguous" in r.reason else ""))
+                extra = nodes.Text(
+                    f" — {_short(by_key[r.key])}"
+                    + (f" ({r.reason})" if "ambiguous" in r.reason else "")
+                )
                 row += _cell(link, extra)
             tbody += row
         root += table
@@ -222,7 +263,8 @@ class CitationAuditDirective(_RefsDirective):
         else:
             root += nodes.paragraph("", "Every entry is cited.")
         _records(self.env).setdefault(self.env.docname, []).append(
-            BibRecord(self.env.docname, abs_path, (), "", kind="audit"))
+            BibRecord(self.env.docname, abs_path, (), "", kind="audit")
+        )
         return [root]
 
 
@@ -281,7 +323,10 @@ def load_report(path: str) -> dict[str, dict[str, Any]]:
         if isinstance(data, list):
             items = data
         elif isinstance(data, dict):
-            items = next((data[k] for k in ("results", "links", "urls") if isinstance(data.get(k), list)), [data])
+            items = next(
+                (data[k] for k in ("results", "links", "urls") if isinstance(data.get(k), list)),
+                [data],
+            )
     except json.JSONDecodeError:
         for line in text.splitlines():
             line = line.strip()
@@ -304,7 +349,9 @@ def _url_key(url: str) -> str:
 
 
 def _status_badge(report: dict[str, dict[str, Any]], url: str, alt: str) -> nodes.inline:
-    item = report.get(url) or report.get(alt) or report.get(_url_key(url)) or report.get(_url_key(alt))
+    item = (
+        report.get(url) or report.get(alt) or report.get(_url_key(url)) or report.get(_url_key(alt))
+    )
     if not item:
         return br.badge("unchecked", "not checked")
     verdict = str(item.get("verdict") or "unchecked")
@@ -340,7 +387,9 @@ class FillBibPlaceholders(SphinxPostTransform):
         html = app.builder.format == "html"
         docname = self.env.docname
         names = bib_names(self.env)
-        records = [r for recs in _records(self.env).values() for r in recs if r.kind == "bibliography"]
+        records = [
+            r for recs in _records(self.env).values() for r in recs if r.kind == "bibliography"
+        ]
         for node in nodes_:
             if isinstance(node, br.karabakh_link_status):
                 node.replace_self(_status_badge(report, node["url"], node.get("alt", "")))
@@ -348,7 +397,9 @@ class FillBibPlaceholders(SphinxPostTransform):
                 name = names.get(node["source"])
                 if html and name:
                     uri = relative_uri(app.builder.get_target_uri(docname), f"{BIB_DIR}/{name}")
-                    ref = nodes.reference("", "Download BibTeX", refuri=uri, classes=["karabakh-bib-download"])
+                    ref = nodes.reference(
+                        "", "Download BibTeX", refuri=uri, classes=["karabakh-bib-download"]
+                    )
                     ref["download"] = name
                     node.replace_self(ref)
                 else:
@@ -356,7 +407,9 @@ class FillBibPlaceholders(SphinxPostTransform):
             elif isinstance(node, br.karabakh_bib_ref):
                 node.replace_self(self._entry_link(node, records, docname))
 
-    def _entry_link(self, node: br.karabakh_bib_ref, records: list[BibRecord], docname: str) -> nodes.Node:
+    def _entry_link(
+        self, node: br.karabakh_bib_ref, records: list[BibRecord], docname: str
+    ) -> nodes.Node:
         key, source = node["key"], node["source"]
         hits = [r for r in records if r.source == source and any(k == key for k, _ in r.anchors)]
         hits.sort(key=lambda r: (r.docname != docname, r.docname))
@@ -369,10 +422,13 @@ class FillBibPlaceholders(SphinxPostTransform):
             ref = nodes.reference("", "", *children, refid=anchor, internal=True)
         else:
             try:
-                uri = _app_of(self.env).builder.get_relative_uri(docname, rec.docname) + "#" + anchor
+                page = _app_of(self.env).builder.get_relative_uri(docname, rec.docname)
             except Exception:  # a builder without pages for documents
                 return nodes.inline("", "", *children, classes=["karabakh-bib-ref"])
-            ref = nodes.reference("", "", *children, refuri=uri, internal=True)
+            if page.startswith("#") or not page:  # every document on one page (singlehtml)
+                ref = nodes.reference("", "", *children, refid=anchor, internal=True)
+            else:
+                ref = nodes.reference("", "", *children, refuri=f"{page}#{anchor}", internal=True)
         ref["classes"].append("karabakh-bib-ref")
         return ref
 
@@ -410,8 +466,13 @@ def write_configured_bibfiles(app: Sphinx, config: Any) -> None:
             text = read_document(doc_path)
             bib = references_from_text(text).bibtex()
         except (OSError, NoReferences) as exc:
-            logger.warning("karabakh_bibtex_files: %s: %s", doc_path, getattr(exc, "strerror", None) or exc,
-                           type="karabakh", subtype="reference")
+            logger.warning(
+                "karabakh_bibtex_files: %s: %s",
+                doc_path,
+                getattr(exc, "strerror", None) or exc,
+                type="karabakh",
+                subtype="reference",
+            )
             continue
         out_path.parent.mkdir(parents=True, exist_ok=True)
         if not out_path.exists() or out_path.read_text(encoding="utf-8") != bib:
@@ -425,8 +486,9 @@ def check_config(app: Sphinx, config: Any) -> None:
         raise ConfigError("karabakh_warn_unresolved_citations must be True or False")
 
 
-def report_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
-                    removed: set[str]) -> list[str]:
+def report_outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
     """Re-read pages with a bibliography when the link-check report changed (badges)."""
     path = app.config.karabakh_linkcheck_report
     stamp = ""
@@ -440,7 +502,9 @@ def report_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed
     env.karabakh_report_stamp = stamp
     if old is None or old == stamp:
         return []
-    return sorted(d for d, recs in _records(env).items() if any(r.kind == "bibliography" for r in recs))
+    return sorted(
+        d for d, recs in _records(env).items() if any(r.kind == "bibliography" for r in recs)
+    )
 
 
 def setup(app: Sphinx) -> None:
