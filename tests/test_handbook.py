@@ -373,3 +373,27 @@ def test_guide_documents_every_cli_command(handbook):
                 assert f"``{name} {action}``" in text, f"`{name} {action}` is not documented"
         else:
             assert f"``{name}``" in text, f"`{name}` is not documented"
+
+
+def test_every_internal_link_reaches_an_existing_anchor(handbook):
+    """No relative link of the handbook points to a missing page or a missing id."""
+    checked = 0
+    for path in sorted(handbook.out.glob("**/*.html")):
+        if path.parent.name == "_static" or path.name in {"search.html", "genindex.html"}:
+            continue
+        page = handbook.page(path)
+        for link in page.links:
+            parts = urlsplit(link.href)
+            if parts.scheme or parts.netloc or link.href.startswith(("mailto:", "javascript:")):
+                continue
+            target, fragment = handbook.resolve(page, link.href)
+            if target.suffix != ".html":
+                assert target.is_file(), f"{path.name}: {link.href} is missing"
+                continue
+            assert target.is_file(), f"{path.relative_to(handbook.out)}: {link.href} is missing"
+            if fragment:
+                assert fragment in handbook.page(target).ids, (
+                    f"{path.relative_to(handbook.out)}: {link.href} points to a missing anchor"
+                )
+            checked += 1
+    assert checked > 500
