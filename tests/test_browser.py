@@ -216,7 +216,7 @@ def test_pages_fit_a_phone_screen(served, browser):
     book, base = served
     pages = sorted(p.relative_to(book.out).as_posix() for p in book.out.glob("**/*.html")
                    if p.parent.name in {"sources", "commentary", "references", "guide"}
-                   or p.name == "index.html" and p.parent == book.out)
+                   or (p.name == "index.html" and p.parent == book.out))
     assert len(pages) >= 15
     wide = []
     for rel in pages:
