@@ -260,3 +260,11 @@ def test_reversing_prefix_is_named(seeds):
         source="kazimzada-2023",
     )
     assert r.verdict is Verdict.MISQUOTE and "prefix un-" in r.reason
+
+
+def test_quote_spanning_several_paragraphs_needs_a_range(seeds):
+    src = seeds["anggraeni-2022"]
+    typed = " ".join(src.normalized(p.id).text for p in src.paragraphs[10:15])
+    r = seeds.verify(typed)
+    assert r.verdict is Verdict.MISQUOTE and "spliced" in r.reason
+    assert seeds.verify(typed, passage="anggraeni-2022:p11-p15").ok

@@ -209,13 +209,17 @@ class SourceSet(Mapping[str, Source]):
         for s, e in spans:
             sub = parse_quote(q.fragments[0][s:e])
             part = match_targets(sub, lookup(sub) if lookup else targets)
-            if not part.ok:
-                return result
-            found.append(part)
+            if part.ok:
+                found.append(part)
         where = list(dict.fromkeys(str(f.passage) for f in found))
+        complete = len(found) == len(spans)
+        if not found or (not complete and (len(where) < 2 or len(found) < 0.6 * len(spans))):
+            return result
         first = found[0]
         if len(where) > 1:
             reason = "spliced: its sentences come from different passages (" + ", ".join(where) + ")"
+            if not complete:
+                reason += f"; {len(spans) - len(found)} of {len(spans)} sentences match nowhere"
         else:
             reason = f"its sentences are in {where[0]} but not next to each other (mark an omission with [...])"
         return QuoteMatch(
