@@ -115,7 +115,7 @@ _SENTENCE_WORDS = frozenset(
 )
 _NUMERIC_RE = re.compile(
     r"(?<![!\w\]])\[(?P<body>\s*\d{1,3}(?:\s*[-–—]\s*\d{1,3})?(?:\s*[,;]\s*\d{1,3}(?:\s*[-–—]\s*\d{1,3})?)*\s*)\]"
-    r"(?:\s*[-–—]\s*\[(?P<to>\d{1,3})\])?(?!\()"
+    r"(?:\s*[-–—]\s*\[(?P<to>\d{1,3})\])?(?![(:\[])"  # not a link "[1](…)", "[1]: …", "[1][2]"
 )
 _PAREN_NUMERIC_RE = re.compile(
     r"(?<![\w(])\((?P<body>\d{1,3}(?:\s*[-–—]\s*\d{1,3})?(?:\s*,\s*\d{1,3}(?:\s*[-–—]\s*\d{1,3})?)*)\)"
@@ -162,7 +162,9 @@ def _plausible_names(names: str) -> bool:
     words = names.split()
     if re.search(r"\d", names) and len(words) < 3:
         return False
-    return any(c.isalpha() for c in names)
+    if re.search(r"[=<>+*%$€£§]", names):
+        return False  # "(N = 2020)", "(p < 2020)": not names
+    return any(sum(ch.isalpha() for ch in w) >= 2 for w in words)
 
 
 def _split_years(years: str) -> list[str]:
