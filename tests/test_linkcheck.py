@@ -269,3 +269,23 @@ def test_cache_key_includes_passages(server, tmp_path):
         n = server.total
         r, _ = check([Hyperlink(server.url("/page/kp"), [], [passage("kp")])], cache=cache)
         assert server.total == n + 1 and r[0].verdict is Verdict.OK
+
+
+def test_in_flight_dedup_of_redirect_target(server):
+    urls = [server.url("/page/dd"), server.url("/redirect/2/dd"), server.url("/permanent/dd")]
+    results, _ = check(urls)
+    assert results[0].verdict is Verdict.OK
+    assert results[1].verdict.name.startswith("REDIRECTED") and results[1].final_url == server.url("/page/dd")
+    assert results[2].verdict is Verdict.REDIRECTED_PERMANENT
+    assert server.count("/page/dd") == 1  # the cited page is fetched once for all three
+
+
+def test_two_cited_urls_redirecting_to_each_other(server):
+    results, _ = check([server.url("/loop/pair/0"), server.url("/loop/pair/1")])
+    assert [r.verdict for r in results] == [Verdict.BROKEN, Verdict.BROKEN]
+    assert all("loop" in r.reason for r in results)
+
+
+def test_redirect_to_cited_page_with_anchor_not_shared_when_needs_differ(server):
+    results, _ = check([server.url("/page/nd"), server.url("/permanent/nd#sec-404")])
+    assert results[1].verdict is Verdict.ANCHOR_MISSING  # the HEAD of /page/nd could not tell

@@ -30,19 +30,30 @@ import time
 import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from queue import Empty, SimpleQueue
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
-
-import requests
-from requests.adapters import HTTPAdapter
 
 from sphinx_karabakh.linkcheck.classify import is_link_local, precheck
 from sphinx_karabakh.linkcheck.config import CheckConfig, is_failure  # noqa: F401  (re-exported)
 from sphinx_karabakh.linkcheck.model import CheckResult, Hyperlink, Verdict
+
+if TYPE_CHECKING:
+    import requests
+else:
+    requests: Any = None  # imported on first use: a run answered from the cache never loads it
+
+
+def _load_requests() -> None:
+    global requests
+    if requests is None:
+        import requests as _requests
+
+        requests = _requests
+
 
 PERMANENT = frozenset({301, 308})
 TEMPORARY = frozenset({302, 303, 307})
@@ -69,7 +80,7 @@ class Host:
         self._cond = threading.Condition(threading.Lock())
         self._next_start = 0.0
         self.backoff = 0.0  # extra seconds between starts after 429/503; 0 after a success
-        self._inflight: dict[str, Future] = {}
+        self.pages: dict[str, _Flow] = {}  # page (URL without fragment) -> the flow fetching it
         self.active = 0
         self.peak = 0  # most requests in flight at once (for tests and stats)
         self.requests = 0
@@ -96,6 +107,11 @@ class Host:
         except BaseException:
             self._sem.release()
             raise
+
+    def claim(self, key: str, flow: _Flow) -> _Flow:
+        """In-flight de-duplication: the flow that fetches page ``key`` (``flow`` if it is the first)."""
+        with self._lock:
+            return self.pages.setdefault(key, flow)
 
     def release(self) -> None:
         with self._cond:
@@ -245,6 +261,9 @@ class _Flow:
     head_status: int | None = None
     first: bool = True
     not_before: float = 0.0
+    finished: bool = False
+    parked_on: _Flow | None = None  # the flow fetching the page this one was redirected to
+    waiters: list[_Flow] = field(default_factory=list)  # flows parked on this one
 
 
 class _Scheduler:
@@ -294,17 +313,21 @@ class Checker:
         self._stop = threading.Event()
         self._ignore = [re.compile(p) for p in self.config.ignore]
         self._deadline_at: float | None = None
-        self.session = self._make_session()
-        self._headers = dict(self.session.headers)
+        self._session: requests.Session | None = None
+        self._headers: dict[str, str] = {}
+        self._claim_lock = threading.Lock()  # page claims and parked flows (in-flight de-dup)
 
     def _make_session(self) -> requests.Session:
+        _load_requests()
+        from requests.adapters import HTTPAdapter
+
         s = requests.Session()
         # Without proxy variables in the environment, skip requests' per-request environment
         # look-ups (proxies, netrc): a large share of its CPU time per request.
         s.trust_env = bool(urllib.request.getproxies())
         c = self.config
         adapter = HTTPAdapter(
-            pool_connections=max(16, min(c.workers, 256)),  # host pools kept
+            pool_connections=1024,  # host pools kept (an evicted pool loses its connections)
             pool_maxsize=max(1, min(c.per_host, c.workers)),  # connections per host pool
             pool_block=False,
             max_retries=0,
@@ -318,8 +341,17 @@ class Checker:
         })
         return s
 
+    @property
+    def session(self) -> requests.Session:
+        """The pooled session, made on first use (so cache-only runs never import requests)."""
+        if self._session is None:
+            self._session = self._make_session()
+            self._headers = dict(self._session.headers)
+        return self._session
+
     def close(self) -> None:
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
 
     def host(self, url: str) -> Host:
         key = _host_key(url)
@@ -393,9 +425,12 @@ class Checker:
         A flow waiting for Retry-After holds no thread and no host slot.
         """
         sched = _Scheduler()
+        _ = self.session  # made here, before the workers share it
         for t in tasks:
-            sched.push(_Flow(task=t, method="GET" if t.need_body else "HEAD", current=t.url,
-                             out=PageFetch(method="GET" if t.need_body else "HEAD"), visited={t.url}))
+            flow = _Flow(task=t, method="GET" if t.need_body else "HEAD", current=t.url,
+                         out=PageFetch(method="GET" if t.need_body else "HEAD"), visited={t.url})
+            self.host(t.url).claim(t.key, flow)
+            sched.push(flow)
         done: SimpleQueue = SimpleQueue()
 
         def worker() -> None:
@@ -409,9 +444,8 @@ class Checker:
                     flow.out.error, flow.out.reason = "connection", f"checker error: {exc!r}"
                     finished = True
                 if finished:
-                    flow.task.state = "done"
-                    done.put(flow)
-                else:
+                    self._finish(flow, done)
+                elif finished is not None:  # None: parked on the flow fetching its target page
                     sched.push(flow)
 
         n = max(1, min(self.config.workers, len(tasks)))
@@ -460,6 +494,43 @@ class Checker:
                     else:
                         emit(h, self._result(h, Verdict.UNCHECKED,
                                              reason=f"global deadline ({self.config.deadline:g} s) reached before the check started"))
+
+    def _finish(self, flow: _Flow, done: SimpleQueue) -> None:
+        """Report a finished flow and every flow parked on it (they share its page fetch)."""
+        with self._claim_lock:
+            flow.finished = True
+            waiters, flow.waiters = flow.waiters, []
+            for w in waiters:
+                _merge(w, flow)
+        flow.task.state = "done"
+        done.put(flow)
+        for w in waiters:
+            self._finish(w, done)
+
+    def _park(self, flow: _Flow, nxt: str) -> bool | None:
+        """In-flight de-duplication of redirect targets: when ``nxt`` is a page another flow
+        fetches (a cited page), share that fetch instead of requesting it again.
+
+        Returns None when parked (finished later with the owner), True when the owner had
+        already finished (merged now), False when there is no usable owner.
+        """
+        owner = self.host(nxt).pages.get(page_key(nxt))
+        if owner is None or owner is flow or not _can_serve(owner.task, flow.task):
+            return False
+        with self._claim_lock:
+            x: _Flow | None = owner
+            while x is not None:  # two cited URLs redirecting to each other
+                if x is flow:
+                    flow.out.error = "redirects"
+                    flow.out.reason = f"redirect loop: {flow.current} -> {nxt} (after {len(flow.out.hops)} hops)"
+                    return True
+                x = x.parked_on
+            if owner.finished:
+                _merge(flow, owner)
+                return True
+            flow.parked_on = owner
+            owner.waiters.append(flow)
+            return None
 
     # ------------------------------------------------------------------ one page
 
@@ -533,8 +604,9 @@ class Checker:
     def _remaining(self) -> float | None:
         return None if self._deadline_at is None else self._deadline_at - time.monotonic()
 
-    def _step(self, flow: _Flow) -> bool:
-        """Send the next request of a page flow; True when the flow is finished."""
+    def _step(self, flow: _Flow) -> bool | None:
+        """Send the next request of a page flow; True when the flow is finished, False when it
+        needs another step, None when it is parked on another flow (in-flight de-dup)."""
         c = self.config
         out = flow.out
         task = flow.task
@@ -625,7 +697,8 @@ class Checker:
                     return True
                 flow.visited.add(nxt)
                 flow.current = nxt
-                return False
+                parked = self._park(flow, nxt)
+                return None if parked is None else parked
             if method == "HEAD" and status in HEAD_REFUSED:
                 _discard(resp)
                 flow.head_status = status  # HEAD refused: the same chain again with GET
@@ -686,7 +759,10 @@ class Checker:
                 out.truncated = True
         finally:
             if finished:
-                resp.close()
+                try:
+                    resp.raw.release_conn()  # read to the end: the connection can be reused
+                except Exception:
+                    resp.close()
             else:
                 resp.raw.close() if resp.raw is not None else None
                 resp.close()
@@ -728,6 +804,25 @@ def _normalise(s: str) -> str:
     s = s.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     s = s.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
     return re.sub(r"\s+", " ", s).strip().casefold()
+
+
+def _can_serve(owner: _PageTask, task: _PageTask) -> bool:
+    """Does the owner's fetch of a page answer everything ``task`` needs to know of it?"""
+    if not task.need_body:
+        return True
+    if not owner.need_body or (task.want_text and not owner.want_text):
+        return False
+    return owner.want_text or task.anchors <= owner.anchors
+
+
+def _merge(flow: _Flow, owner: _Flow) -> None:
+    """Give a parked flow the outcome of the fetch it was redirected to (its own hops first)."""
+    o, out = owner.out, flow.out
+    out.hops = out.hops + o.hops
+    out.status, out.final_url, out.error = o.status, o.final_url, o.error
+    out.reason = o.reason
+    out.content_type, out.ids, out.text = o.content_type, o.ids, o.text
+    out.truncated, out.bytes_read = o.truncated, o.bytes_read
 
 
 def _fragment(url: str) -> str | None:
