@@ -90,6 +90,9 @@ def test_rst_source_page_anchors_every_passage_and_sentence(app):
     # boilerplate left out by the stage; metadata escaped
     beta = page(app, "beta")
     assert "Copyright" not in body(app, "beta")
+    # a page header that split beta:p2 in two is left out of the joined paragraph's text
+    assert "BETA REVIEW PAGE" not in body(app, "beta")
+    assert re.search(r'id="beta-p2-s2">Their mandate may be\s+extended automatically', beta.html)
     assert "Beta &lt;Review&gt; &amp; Notes" in beta.html
     assert "Beta <Review>" not in beta.html
 

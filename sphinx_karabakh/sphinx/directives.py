@@ -34,6 +34,7 @@ from sphinx_karabakh.sphinx.passages import (
     anchor_id,
     covered_paragraphs,
     display,
+    left_out,
     loaded_sources,
     overlaps,
     source_anchor,
@@ -229,7 +230,7 @@ def shown_text(source: Any, passage: Passage) -> list[str]:
     for para in source.paragraphs:
         if not overlaps(para, passage):
             continue
-        shown = display(meta, para.text, base=para.start)
+        shown = display(meta, para.text, base=para.start, leave_out=left_out(source, para.id))
         text = shown.cut(max(para.start, passage.start), min(para.end, passage.end)).strip()
         if text:
             parts.append(" ".join(text.split()))
@@ -482,7 +483,9 @@ class SourceDirective(KarabakhDirective):
         return fields
 
     def passage(self, source: Any, para: Passage) -> nodes.Node:
-        shown = display(source.meta, para.text, base=para.start)
+        shown = display(
+            source.meta, para.text, base=para.start, leave_out=left_out(source, para.id)
+        )
         anchor = anchor_id(para.id)
         box = nodes.container(
             classes=["karabakh-passage", f"karabakh-passage-{shown.kind}"],

@@ -216,16 +216,48 @@ _MD_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
 _MD_QUOTE = re.compile(r"^[ \t]*>[ \t]?")
 
 
-def display(meta: SourceMeta | None, raw: str, base: int = 0) -> Display:
+def left_out(source: Any, passage_id: str) -> list[tuple[int, int]]:
+    """Raw spans inside a passage that the stage left out of its text (site furniture).
+
+    A page header that split a paragraph in two stays inside the paragraph's raw span; the
+    stage's normalised text skips it. Such a gap between two mapped segments that holds words
+    and a line break is furniture, not markup or spacing.
+    """
+    try:
+        segments = source.normalized(passage_id).segments
+    except (AttributeError, KeyError, TypeError):
+        return []
+    text = source.text
+    spans = []
+    prev_end: int | None = None
+    for _nstart, rstart, rend, _linear in segments:
+        if prev_end is not None and rstart > prev_end:
+            gap = text[prev_end:rstart]
+            if "\n" in gap and any(c.isalnum() for c in gap):
+                spans.append((prev_end, rstart))
+        prev_end = rend if prev_end is None else max(prev_end, rend)
+    return spans
+
+
+def display(
+    meta: SourceMeta | None, raw: str, base: int = 0, leave_out: list[tuple[int, int]] = ()
+) -> Display:
     """Shown text of ``raw`` (which starts at file offset ``base``).
 
     Plain text is shown as is (whitespace runs collapse in HTML anyway). For Markdown the markup
     is dropped and its text kept: ``[text](url)`` -> ``text``, ``**b**`` -> ``b``, a heading's
     ``#`` and a list item's marker at the start of a line (the passage kind says which it was).
     """
-    if meta is None or meta.format != "markdown":
-        return Display(raw, tuple(range(base, base + len(raw))))
     drop = [False] * len(raw)
+    for start, end in leave_out:  # furniture: keep one whitespace character in its place
+        first = start - base + (1 if raw[start - base : start - base + 1].isspace() else 0)
+        for i in range(max(first, 0), min(end - base, len(raw))):
+            drop[i] = True
+    if meta is None or meta.format != "markdown":
+        if not leave_out:
+            return Display(raw, tuple(range(base, base + len(raw))))
+        text = "".join(c for c, d in zip(raw, drop, strict=True) if not d)
+        return Display(text, tuple(base + i for i, d in enumerate(drop) if not d))
     kind = "paragraph"
     pos = 0
     for line in raw.splitlines(keepends=True):
