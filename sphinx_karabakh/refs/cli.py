@@ -108,8 +108,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     else:
         out = parsed.bibtex()
     for e in parsed.entries:
-        for problem in e.problems:
-            print(f"{args.file}:{e.reference.line}: {e.key}: {problem}", file=sys.stderr)
+        if e.problems:
+            problems = "; ".join(dict.fromkeys(e.problems))
+            print(f"{args.file}:{e.reference.line}: {e.key}: {problems}", file=sys.stderr)
     if args.output:
         try:
             Path(args.output).write_text(out, encoding="utf-8")

@@ -187,11 +187,11 @@ class BibliographyDirective(_RefsDirective):
             root += br.entry_nodes(
                 entry, anchor, abs_path, show_bibtex="no-bibtex" not in self.options
             )
-            for problem in entry.problems:
+            if entry.problems:  # one warning per entry, every problem named
                 logger.warning(
                     "reference %s: %s",
                     entry.key,
-                    problem,
+                    "; ".join(dict.fromkeys(entry.problems)),
                     location=f"{abs_path}:{ref.line}",
                     type="karabakh",
                     subtype="reference",
