@@ -38,7 +38,20 @@ from sphinx_karabakh.sources.match import NEGATIONS  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 SYLLABLES = "ka ra ba zan ter mo vi la no sta gor pol an il ev ru tsk ov ian ash del mir qu"
-NAMES = ["Abramov", "Baku", "Ganja", "Hadrut", "Kelbajar", "Lachin", "Mardakert", "Nakhchivan", "Shusha", "Stepanakert", "Tovuz", "Zangezur"]
+NAMES = [
+    "Abramov",
+    "Baku",
+    "Ganja",
+    "Hadrut",
+    "Kelbajar",
+    "Lachin",
+    "Mardakert",
+    "Nakhchivan",
+    "Shusha",
+    "Stepanakert",
+    "Tovuz",
+    "Zangezur",
+]
 
 
 def seed_vocabulary() -> list[str]:
@@ -191,7 +204,7 @@ def make_quotes(ss, n: int, rng: random.Random, writer: Writer) -> list[tuple[st
                 w = chunk[j]
                 pos = rng.choice([m.start() for m in re.finditer(r"\d", w)])
                 new = rng.choice([d for d in "0123456789" if d != w[pos]])
-                chunk = [*chunk[:j], w[:pos] + new + w[pos + 1:], *chunk[j + 1:]]
+                chunk = [*chunk[:j], w[:pos] + new + w[pos + 1 :], *chunk[j + 1 :]]
             elif nots:
                 j = rng.choice(nots)
                 chunk = chunk[:j] + chunk[j + 1 :]
@@ -249,7 +262,9 @@ def main(argv=None) -> int:
     writer = Writer(random.Random(args.seed + 1), vocab)
     t0 = time.perf_counter()
     corpus = build_corpus(max(sizes), random.Random(args.seed + 2), vocab)
-    print(f"corpus: {max(sizes)} files of ~1 MB in {corpus} ({time.perf_counter() - t0:.1f} s to build or reuse)")
+    print(
+        f"corpus: {max(sizes)} files of ~1 MB in {corpus} ({time.perf_counter() - t0:.1f} s to build or reuse)"
+    )
 
     rows = []
     for mb in sizes:
@@ -281,7 +296,9 @@ def main(argv=None) -> int:
             )
         del ss
     print()
-    print("| corpus | paragraphs | quotes | load (split+normalise) | index | verify | ms/quote | accuracy |")
+    print(
+        "| corpus | paragraphs | quotes | load (split+normalise) | index | verify | ms/quote | accuracy |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(

@@ -35,7 +35,19 @@ def test_passages_json_contract(capsys, seeds_dir):
 
 
 def test_passages_one_source_paragraphs_only(capsys, seeds_dir):
-    assert main(["passages", "--sources", str(seeds_dir), "000_dbf52d51c80cd500.txt", "--json", "--paragraphs-only"]) == 0
+    assert (
+        main(
+            [
+                "passages",
+                "--sources",
+                str(seeds_dir),
+                "000_dbf52d51c80cd500.txt",
+                "--json",
+                "--paragraphs-only",
+            ]
+        )
+        == 0
+    )
     rows = _jsonl(capsys.readouterr().out)
     assert [r["id"] for r in rows] == [f"legiec-2020:p{i}" for i in range(1, len(rows) + 1)]
     assert main(["passages", "--sources", str(seeds_dir), "legiec-2020"]) == 0
@@ -50,7 +62,10 @@ def test_quotes_verify_contract(tmp_path, capsys, seeds_dir):
     lines = [
         {"text": "The truce is a diplomatic success for Russia"},
         {"text": "about 2,000 soldiers", "source": "legiec-2020"},
-        {"text": "The agreement is guaranteed by the Russian military (a contingent of about 2,500 soldiers)", "source": "000_dbf52d51c80cd500.txt"},
+        {
+            "text": "The agreement is guaranteed by the Russian military (a contingent of about 2,500 soldiers)",
+            "source": "000_dbf52d51c80cd500.txt",
+        },
         {"text": "Completely invented words about the weather in Lisbon today", "source": None},
     ]
     quotes.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
@@ -83,7 +98,9 @@ def test_quotes_verify_bad_input_exits_2(tmp_path, capsys, seeds_dir):
     wrong.write_text('["text"]\n', encoding="utf-8")
     assert main(["quotes", "verify", "--sources", str(seeds_dir), str(wrong)]) == 2
     assert f"{wrong}:1:" in capsys.readouterr().err
-    assert main(["quotes", "verify", "--sources", str(seeds_dir), str(tmp_path / "none.jsonl")]) == 2
+    assert (
+        main(["quotes", "verify", "--sources", str(seeds_dir), str(tmp_path / "none.jsonl")]) == 2
+    )
     assert main(["quotes", "verify", "--sources", str(tmp_path / "nodir"), str(bad)]) == 2
 
 
@@ -91,8 +108,19 @@ def test_cli_runs_as_a_process(tmp_path, seeds_dir):
     quotes = tmp_path / "q.jsonl"
     quotes.write_text(json.dumps({"text": "Armenia capitulated"}) + "\n", encoding="utf-8")
     out = subprocess.run(
-        [sys.executable, "-m", "sphinx_karabakh", "quotes", "verify", "--sources", str(seeds_dir), str(quotes), "--json"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sphinx_karabakh",
+            "quotes",
+            "verify",
+            "--sources",
+            str(seeds_dir),
+            str(quotes),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["passage"] == "legiec-2020:p12"
@@ -117,10 +145,27 @@ def test_lock_check_command(tmp_path, capsys, seeds_dir):
     lock = LockFile()
     lock.pin("index#legiec-2020:p6", ss.get_passage("legiec-2020:p6"))
     lock.save(tmp_path / "karabakh.lock")
-    assert main(["lock", "check", "--sources", str(d), "--lock", str(tmp_path / "karabakh.lock")]) == 0
+    assert (
+        main(["lock", "check", "--sources", str(d), "--lock", str(tmp_path / "karabakh.lock")]) == 0
+    )
     capsys.readouterr()
     f = d / "000_dbf52d51c80cd500.txt"
-    f.write_text(f.read_text(encoding="utf-8").replace("2,000 soldiers", "2,500 soldiers"), encoding="utf-8")
-    assert main(["lock", "check", "--sources", str(d), "--lock", str(tmp_path / "karabakh.lock"), "--json"]) == 1
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("2,000 soldiers", "2,500 soldiers"), encoding="utf-8"
+    )
+    assert (
+        main(
+            [
+                "lock",
+                "check",
+                "--sources",
+                str(d),
+                "--lock",
+                str(tmp_path / "karabakh.lock"),
+                "--json",
+            ]
+        )
+        == 1
+    )
     row = json.loads(capsys.readouterr().out)
     assert row["kind"] == "changed" and row["new"] == "legiec-2020:p6" and "{+2,500" in row["diff"]

@@ -48,7 +48,13 @@ def test_lock_file_round_trip_is_sorted_and_diff_friendly(tmp_path, seeds_dir):
 
 def test_drift_moved_changed_gone(workdir):
     ss = load_sources(workdir)
-    ids = ["legiec-2020:p3", "legiec-2020:p5", "legiec-2020:p6", "legiec-2020:p14", "legiec-2020:p13"]
+    ids = [
+        "legiec-2020:p3",
+        "legiec-2020:p5",
+        "legiec-2020:p6",
+        "legiec-2020:p14",
+        "legiec-2020:p13",
+    ]
     lock = _pin_all(ss, ids)
     path = workdir / LEGIEC
     text = path.read_text(encoding="utf-8")
@@ -79,7 +85,9 @@ def test_missing_source_is_gone_and_bad_lock_is_an_error(tmp_path, seeds_dir):
     ss = load_sources(seeds_dir)
     lock = LockFile()
     lock.pin("doc#x", ss.get_passage("legiec-2020:p3"))
-    lock.entries["doc#y"] = lock.entries["doc#x"].__class__("elsewhere-2019:p1", "0" * 16, "Some text.")
+    lock.entries["doc#y"] = lock.entries["doc#x"].__class__(
+        "elsewhere-2019:p1", "0" * 16, "Some text."
+    )
     kinds = {d.key: d.kind for d in lock.check(ss)}
     assert kinds == {"doc#x": DriftKind.UNCHANGED, "doc#y": DriftKind.GONE}
     bad = tmp_path / "karabakh.lock"

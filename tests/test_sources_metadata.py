@@ -43,7 +43,7 @@ def test_good_metadata_loads(tmp_path):
         (GOOD + 'format = "pdf"\n', 4, "format 'pdf'"),
         (GOOD + "authors = [1, 2]\n", 4, "list of strings"),
         ('[[source]]\nfile = "one.txt"\n', 1, "has no 'id'"),
-        ('[settings]\nx = 1\n', 1, "unknown key 'settings'"),
+        ("[settings]\nx = 1\n", 1, "unknown key 'settings'"),
         (GOOD + '\n[[source]]\nid = "two"\nfile = "missing.txt"\n', 7, "'missing.txt' not found"),
     ],
 )

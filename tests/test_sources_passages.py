@@ -31,7 +31,11 @@ def fixtures():
 
 def test_seed_passages_keep_their_invariants(seeds):
     assert list(seeds) == [
-        "legiec-2020", "defence24-2020", "valiyev-2021", "kazimzada-2023", "anggraeni-2022",
+        "legiec-2020",
+        "defence24-2020",
+        "valiyev-2021",
+        "kazimzada-2023",
+        "anggraeni-2022",
     ]
     for src in seeds.values():
         assert src.paragraphs, src.id
@@ -104,13 +108,22 @@ def test_page_break_joins_one_paragraph(seeds):
 def test_sentences_do_not_split_at_abbreviations_or_numbers(seeds, fixtures):
     d24 = seeds["defence24-2020"]
     sentences = [s.text for s in d24.passages if s.kind is PassageKind.SENTENCE]
-    assert any(s.startswith("Although the details are unknown, it is known that 2,000. Russian") for s in sentences)
+    assert any(
+        s.startswith("Although the details are unknown, it is known that 2,000. Russian")
+        for s in sentences
+    )
     assert any("i.e. the southern road connecting Stepanakert" in s for s in sentences)
     fn = fixtures["field-notes"]
     texts = [s.text for s in fn.passages if s.kind is PassageKind.SENTENCE]
-    assert any(t.startswith("Dr. Smith, of the U.S. delegation") and "e.g. the OSCE observers." in t for t in texts)
+    assert any(
+        t.startswith("Dr. Smith, of the U.S. delegation") and "e.g. the OSCE observers." in t
+        for t in texts
+    )
     assert 'A. S. Jones called this "a serious \\_flaw\\_".' in texts
-    assert "Nobody expects a settlement soon... Yet both governments say they are not opposed to talks." in texts
+    assert (
+        "Nobody expects a settlement soon... Yet both governments say they are not opposed to talks."
+        in texts
+    )
     assert "The ceasefire was signed on 9 November." in texts
 
 
@@ -135,13 +148,17 @@ def test_plain_text_keeps_what_markdown_would_strip():
     meta = SourceMeta(id="t", file="t.txt")
     src = source_from_text("Stars *are* kept in plain text.\n\nSecond paragraph.\n", meta)
     assert src.normalized("t:p1").text == "Stars *are* kept in plain text."
-    md = source_from_text("Stars *are* dropped in Markdown.\n", SourceMeta(id="m", file="m.md", format="markdown"))
+    md = source_from_text(
+        "Stars *are* dropped in Markdown.\n", SourceMeta(id="m", file="m.md", format="markdown")
+    )
     assert md.normalized("m:p1").text == "Stars are dropped in Markdown."
 
 
 def test_crlf_and_bom_offsets_index_the_file_as_read(tmp_path):
     path = tmp_path / "w.txt"
-    path.write_bytes("\ufeffFirst line of one\r\nparagraph here.\r\n\r\nSecond “para”.\r\n".encode())
+    path.write_bytes(
+        "\ufeffFirst line of one\r\nparagraph here.\r\n\r\nSecond “para”.\r\n".encode()
+    )
     src = load_source_file(path, SourceMeta(id="w", file="w.txt"))
     assert [p.text for p in src.paragraphs] == [
         "\ufeffFirst line of one\r\nparagraph here.",
@@ -184,7 +201,17 @@ def test_markdown_entities_footnotes_and_code_are_markup():
 def test_one_paragraph_per_line_and_front_matter():
     long1 = "The first paragraph is a long line of prose " * 6
     long2 = "The second paragraph follows on the next line " * 6
-    src = source_from_text(f"{long1.strip()}\n{long2.strip()}\nShort wrapped\nline.\n", SourceMeta(id="l", file="l.txt"))
-    assert [p.text for p in src.paragraphs] == [long1.strip(), long2.strip(), "Short wrapped\nline."]
-    md = source_from_text("---\ntitle: X\ndate: 2020\n---\n\n# Heading\n\nBody text.\n", SourceMeta(id="m", file="m.md", format="markdown"))
+    src = source_from_text(
+        f"{long1.strip()}\n{long2.strip()}\nShort wrapped\nline.\n",
+        SourceMeta(id="l", file="l.txt"),
+    )
+    assert [p.text for p in src.paragraphs] == [
+        long1.strip(),
+        long2.strip(),
+        "Short wrapped\nline.",
+    ]
+    md = source_from_text(
+        "---\ntitle: X\ndate: 2020\n---\n\n# Heading\n\nBody text.\n",
+        SourceMeta(id="m", file="m.md", format="markdown"),
+    )
     assert [p.text for p in md.paragraphs] == ["# Heading", "Body text."]

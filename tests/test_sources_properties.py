@@ -69,7 +69,9 @@ def test_any_exact_substring_retypeset_verifies(data):
     source = pid.split(":")[0]
     r = SS.verify(typed, source=source)
     assert r.verdict is Verdict.VERIFIED, (pid, typed, r.reason, r.diff)
-    assert r.passage == pid or SS.normalized(r.passage).lower.find(quote.lower().strip(" .,;:")) >= 0
+    assert (
+        r.passage == pid or SS.normalized(r.passage).lower.find(quote.lower().strip(" .,;:")) >= 0
+    )
 
 
 @SETTINGS
@@ -114,7 +116,9 @@ def test_pools_are_not_empty(pool):
 
 
 TYPO_TEXT = st.lists(
-    st.sampled_from([*list("ab Z9.,-'\"\n\t"), "“", "”", "’", "—", "–", "…", "\xa0", "**", "[x](u)", "\\_"]),
+    st.sampled_from(
+        [*list("ab Z9.,-'\"\n\t"), "“", "”", "’", "—", "–", "…", "\xa0", "**", "[x](u)", "\\_"]
+    ),
     max_size=40,
 ).map("".join)
 

@@ -32,7 +32,7 @@ def fixtures():
         # exact
         "The agreement is guaranteed by the Russian military (a contingent of about 2,000 soldiers)",
         # first letter's case, straight quotes for curly ones, en dash for hyphen
-        "the so-called \"safety belt\" (seven Azerbaijani provinces occupied by the Armenians "
+        'the so-called "safety belt" (seven Azerbaijani provinces occupied by the Armenians '
         "during the war in 1992-1994, not previously part of the NK)",
         # line breaks and odd spaces
         "the   truce is a diplomatic\nsuccess\u00a0for Russia",
@@ -67,7 +67,9 @@ def test_typographic_variants_verify(seeds, typed):
 def test_markdown_source_markup_and_escapes(fixtures):
     r = fixtures.verify("It did not end the dispute over the region", source="field-notes")
     assert r.ok, r.diff
-    r = fixtures.verify("about 1,960 soldiers were deployed, according to the ministry", source="field-notes")
+    r = fixtures.verify(
+        "about 1,960 soldiers were deployed, according to the ministry", source="field-notes"
+    )
     assert r.ok
     r = fixtures.verify('A. S. Jones called this "a serious _flaw_"', source="field-notes")
     assert r.ok, r.diff
@@ -77,10 +79,22 @@ def test_markdown_source_markup_and_escapes(fixtures):
     ("typed", "removed", "added"),
     [
         ("About 1,690 soldiers were deployed, according to the ministry", "1,960", "1,690"),
-        ("It did end the dispute over the region, which is both territorial and ethnic", "not", None),
-        ("The mission may be extended by five years; it can be ended unilaterally", "cannot", "can"),
+        (
+            "It did end the dispute over the region, which is both territorial and ethnic",
+            "not",
+            None,
+        ),
+        (
+            "The mission may be extended by five years; it can be ended unilaterally",
+            "cannot",
+            "can",
+        ),
         ("Observers were allowed to enter the northern districts", "never", None),
-        ("Dr. Jones, of the U.S. delegation, said the deal was fragile at best", "Smith,", "Jones,"),
+        (
+            "Dr. Jones, of the U.S. delegation, said the deal was fragile at best",
+            "Smith,",
+            "Jones,",
+        ),
     ],
 )
 def test_misquotes_fail_with_a_word_diff(fixtures, typed, removed, added):
@@ -95,11 +109,15 @@ def test_misquotes_fail_with_a_word_diff(fixtures, typed, removed, added):
 
 
 def test_seed_digit_and_negation_misquotes(seeds):
-    r = seeds.verify("The military offensive by Azerbaijan caused significant human losses on the Armenian side (around 3,500 people)")
+    r = seeds.verify(
+        "The military offensive by Azerbaijan caused significant human losses on the Armenian side (around 3,500 people)"
+    )
     assert r.verdict is Verdict.MISQUOTE and r.passage == "legiec-2020:p10"
     assert "[-3,000" in r.diff and "{+3,500" in r.diff
     assert "number" in r.reason
-    r = seeds.verify("However, it does end the Armenian-Azeri conflict, which is both territorial and ethnic.")
+    r = seeds.verify(
+        "However, it does end the Armenian-Azeri conflict, which is both territorial and ethnic."
+    )
     assert r.verdict is Verdict.MISQUOTE and r.passage == "legiec-2020:p3"
     assert "[-not-]" in r.diff and "not" in r.reason
 
@@ -108,7 +126,9 @@ def test_elision_that_removes_a_negation_is_a_misquote(seeds, fixtures):
     r = seeds.verify("However, it does [...] end the Armenian-Azeri conflict", source="legiec-2020")
     assert r.verdict is Verdict.MISQUOTE
     assert "not" in r.reason and "[-not-]" in r.diff
-    r = fixtures.verify("Observers were … allowed to enter the northern districts", source="field-notes")
+    r = fixtures.verify(
+        "Observers were … allowed to enter the northern districts", source="field-notes"
+    )
     assert r.verdict is Verdict.MISQUOTE and "never" in r.reason
     # an insertion may not hide a negation either
     r = fixtures.verify("Elections are [held] before 2025", source="field-notes")
@@ -122,9 +142,13 @@ def test_elision_that_removes_a_negation_is_a_misquote(seeds, fixtures):
 
 
 def test_elided_parts_must_be_in_one_passage_and_in_order(fixtures):
-    r = fixtures.verify("The ceasefire was signed on 9 November [...] refugees return", source="field-notes")
+    r = fixtures.verify(
+        "The ceasefire was signed on 9 November [...] refugees return", source="field-notes"
+    )
     assert not r.ok
-    r = fixtures.verify("which is both territorial and ethnic [...] The ceasefire was signed", source="field-notes")
+    r = fixtures.verify(
+        "which is both territorial and ethnic [...] The ceasefire was signed", source="field-notes"
+    )
     assert not r.ok
 
 
@@ -138,7 +162,9 @@ def test_spliced_sentences_from_different_paragraphs(seeds):
     assert r.verdict is Verdict.MISQUOTE
     assert "spliced" in r.reason and "legiec-2020:p3" in r.reason and "legiec-2020:p5" in r.reason
     # the same text is fine when the writer quotes the range
-    assert seeds.verify(typed, passage="legiec-2020:p3-p5").verdict is Verdict.MISQUOTE  # p4 between
+    assert (
+        seeds.verify(typed, passage="legiec-2020:p3-p5").verdict is Verdict.MISQUOTE
+    )  # p4 between
     ok = seeds.verify(
         "The agreement is guaranteed by the Russian military [...] the possibility of five-year extensions.",
         passage="legiec-2020:p6",
@@ -175,10 +201,16 @@ def test_case_inside_a_quote_must_match(fixtures):
 
 def test_sourceless_lookup_finds_the_right_source(seeds):
     r = seeds.verify("Russia has not “set foot” on Azerbaijani territory since 1992")
-    assert r.ok and r.source == "valiyev-2021" and r.passage and r.passage.startswith("valiyev-2021:p")
+    assert (
+        r.ok and r.source == "valiyev-2021" and r.passage and r.passage.startswith("valiyev-2021:p")
+    )
     src = seeds["valiyev-2021"]
-    assert src.text[r.start : r.end] == "Russia has not “set foot” on Azerbaijani territory since 1992"
-    r = seeds.verify("the Russian peacekeeping mission will automatically be extended after 5 years")
+    assert (
+        src.text[r.start : r.end] == "Russia has not “set foot” on Azerbaijani territory since 1992"
+    )
+    r = seeds.verify(
+        "the Russian peacekeeping mission will automatically be extended after 5 years"
+    )
     assert r.ok and r.source == "anggraeni-2022"
 
 
@@ -205,8 +237,16 @@ def test_get_passage_and_ranges(seeds):
     assert src.text[r.start : r.end] == r.text
     rs = seeds.get_passage("legiec-2020:p3.s2-p3.s4")
     assert rs.text.startswith("However") and rs.text.endswith("for the victims.")
-    assert seeds.get_passage("legiec-2020:p3.s2-s4") == rs.__class__(**{**rs.__dict__, "id": "legiec-2020:p3.s2-p3.s4"})
-    for bad in ("legiec-2020:p99", "nobody:p1", "legiec-2020", "legiec-2020:p5-p3", "legiec-2020:p3-p3.s1"):
+    assert seeds.get_passage("legiec-2020:p3.s2-s4") == rs.__class__(
+        **{**rs.__dict__, "id": "legiec-2020:p3.s2-p3.s4"}
+    )
+    for bad in (
+        "legiec-2020:p99",
+        "nobody:p1",
+        "legiec-2020",
+        "legiec-2020:p5-p3",
+        "legiec-2020:p3-p3.s1",
+    ):
         with pytest.raises(KeyError):
             seeds.get_passage(bad)
 
@@ -223,17 +263,21 @@ def test_find_source_by_id_or_file(seeds):
     assert seeds.find_source("000_dbf52d51c80cd500.txt").id == "legiec-2020"
     assert seeds.find_source("000_dbf52d51c80cd500").id == "legiec-2020"
     assert seeds.find_source("nope") is None
-    r = seeds.verify("The truce is a diplomatic success for Russia", source="000_dbf52d51c80cd500.txt")
+    r = seeds.verify(
+        "The truce is a diplomatic success for Russia", source="000_dbf52d51c80cd500.txt"
+    )
     assert r.ok
 
 
 def test_match_in_text_on_arbitrary_text():
     page = "<p>Intro.</p>\nThe  minister said: “We will   not withdraw — ever.”\nFooter"
-    r = match_in_text(page, 'We will not withdraw - ever')
+    r = match_in_text(page, "We will not withdraw - ever")
     assert r.ok and page[r.start : r.end] == "We will   not withdraw — ever"
     r = match_in_text(page, "We will withdraw - ever, the minister said")
     assert not r.ok
-    r = match_in_text("**Bold** and [a link](https://x.org) here.", "Bold and a link here", markdown=True)
+    r = match_in_text(
+        "**Bold** and [a link](https://x.org) here.", "Bold and a link here", markdown=True
+    )
     assert r.ok
 
 
@@ -245,7 +289,9 @@ def test_gold_quotes_on_the_seeds(seeds):
     import json
 
     wrong = []
-    cases = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = [
+        json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     assert len(cases) >= 40
     for g in cases:
         r = seeds.verify(g["text"], source=g.get("source"))

@@ -19,8 +19,15 @@ from sphinx_karabakh.sources.model import DriftKind, SourceError
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``passages``, ``quotes verify`` and ``lock check``."""
-    p = subparsers.add_parser("passages", help="list the passages of sources with their IDs and offsets")
-    p.add_argument("--sources", required=True, metavar="DIR", help="directory with sources.toml (or .txt/.md files)")
+    p = subparsers.add_parser(
+        "passages", help="list the passages of sources with their IDs and offsets"
+    )
+    p.add_argument(
+        "--sources",
+        required=True,
+        metavar="DIR",
+        help="directory with sources.toml (or .txt/.md files)",
+    )
     p.add_argument("source", nargs="?", help="only this source (ID or file name)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--paragraphs-only", action="store_true", help="leave sentences out")
@@ -75,7 +82,13 @@ def cmd_passages(args: argparse.Namespace) -> int:
             out.write(f"# {src.id}  {src.meta.title}  ({src.path})\n")
         for p in passages:
             if args.json:
-                record = {"id": p.id, "source": p.source, "text": p.text, "start": p.start, "end": p.end}
+                record = {
+                    "id": p.id,
+                    "source": p.source,
+                    "text": p.text,
+                    "start": p.start,
+                    "end": p.end,
+                }
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
                 indent = "    " if p.kind == "sentence" else ""
@@ -103,7 +116,9 @@ def _read_quotes(path: str) -> list[tuple[str, str | None]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise _usage_error(f"{path}:{n}: not valid JSON: {exc.msg} (column {exc.colno})") from None
+            raise _usage_error(
+                f"{path}:{n}: not valid JSON: {exc.msg} (column {exc.colno})"
+            ) from None
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             raise _usage_error(f'{path}:{n}: expected an object with a "text" string')
         source = obj.get("source")
@@ -158,10 +173,20 @@ def cmd_lock_check(args: argparse.Namespace) -> int:
             continue
         drifted += 1
         if args.json:
-            sys.stdout.write(json.dumps({
-                "key": d.key, "kind": str(d.kind), "old": d.old_passage, "new": d.new_passage,
-                "similarity": d.similarity, "diff": d.diff,
-            }, ensure_ascii=False) + "\n")
+            sys.stdout.write(
+                json.dumps(
+                    {
+                        "key": d.key,
+                        "kind": str(d.kind),
+                        "old": d.old_passage,
+                        "new": d.new_passage,
+                        "similarity": d.similarity,
+                        "diff": d.diff,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
         else:
             line = f"{d.key}: {d.kind} {d.old_passage}"
             if d.new_passage and d.new_passage != d.old_passage:
@@ -170,5 +195,7 @@ def cmd_lock_check(args: argparse.Namespace) -> int:
                 line += f" (similarity {d.similarity:.2f})\n    {d.diff}"
             sys.stdout.write(line + "\n")
     if not args.json:
-        sys.stdout.write(f"{len(lock.entries) - drifted} of {len(lock.entries)} pinned passages unchanged\n")
+        sys.stdout.write(
+            f"{len(lock.entries) - drifted} of {len(lock.entries)} pinned passages unchanged\n"
+        )
     return 1 if drifted else 0

@@ -21,7 +21,15 @@ from sphinx_karabakh.sources.normalize import Normalized
 from sphinx_karabakh.sources.passages import build_passages
 
 SOURCE_KEYS = {
-    "id", "file", "format", "title", "authors", "date", "publisher", "url", "boilerplate",
+    "id",
+    "file",
+    "format",
+    "title",
+    "authors",
+    "date",
+    "publisher",
+    "url",
+    "boilerplate",
     "end_marker",
 }
 FORMATS = ("text", "markdown")
@@ -141,7 +149,14 @@ def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Sour
             spans[s.id] = (b.passage.id, ns, ne)
             by_id[s.id] = s
     src = Source(
-        meta, Path(path), text, digest, tuple(b.passage for b in built), sentences, norms, by_id,
+        meta,
+        Path(path),
+        text,
+        digest,
+        tuple(b.passage for b in built),
+        sentences,
+        norms,
+        by_id,
         spans,
     )
     _store(key, src)
@@ -209,7 +224,14 @@ def parse_metadata(path: Path) -> list[SourceMeta]:
     lines = raw.splitlines()
     for key in data:
         if key != "source":
-            line = next((i + 1 for i, ln in enumerate(lines) if re.match(rf"\s*\[*\s*{re.escape(key)}\b", ln)), None)
+            line = next(
+                (
+                    i + 1
+                    for i, ln in enumerate(lines)
+                    if re.match(rf"\s*\[*\s*{re.escape(key)}\b", ln)
+                ),
+                None,
+            )
             raise SourceError(f"unknown key {key!r} (expected [[source]] tables)", path, line)
     tables = data.get("source", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -226,13 +248,19 @@ def parse_metadata(path: Path) -> list[SourceMeta]:
 
         unknown = sorted(set(table) - SOURCE_KEYS)
         if unknown:
-            fail(f"unknown key {unknown[0]!r} in [[source]] (known: {', '.join(sorted(SOURCE_KEYS))})", unknown[0])
+            fail(
+                f"unknown key {unknown[0]!r} in [[source]] (known: {', '.join(sorted(SOURCE_KEYS))})",
+                unknown[0],
+            )
         for req in ("id", "file"):
             if not table.get(req):
                 fail(f"[[source]] #{n + 1} has no {req!r}")
         sid = _as_str(table["id"], "id", fail)
         if not _ID_RX.match(sid):
-            fail(f"source id {sid!r} must be letters, digits, '.', '_' or '-' (no ':' or spaces)", "id")
+            fail(
+                f"source id {sid!r} must be letters, digits, '.', '_' or '-' (no ':' or spaces)",
+                "id",
+            )
         if sid in seen:
             fail(f"duplicate source id {sid!r} (first at line {seen[sid]})", "id")
         seen[sid] = _key_line(lines, tline, "id") if tline else 0
@@ -295,11 +323,17 @@ def load_sources(
             if exc.reason == "source file not found" and meta_path.is_file():
                 lines = meta_path.read_text(encoding="utf-8").splitlines()
                 line = next(
-                    (i + 1 for i, ln in enumerate(lines) if re.match(r"\s*file\s*=", ln) and meta.file in ln),
+                    (
+                        i + 1
+                        for i, ln in enumerate(lines)
+                        if re.match(r"\s*file\s*=", ln) and meta.file in ln
+                    ),
                     None,
                 )
                 raise SourceError(
-                    f"source {meta.id!r}: file {meta.file!r} not found in {directory}", meta_path, line
+                    f"source {meta.id!r}: file {meta.file!r} not found in {directory}",
+                    meta_path,
+                    line,
                 ) from None
             raise
     return SourceSet(sources, directory=directory)

@@ -104,7 +104,9 @@ def check_entry(key: str, entry: LockEntry, sources) -> Drift:
     choices = [src.normalized(p.id).lower for p in same_kind]
     best = process.extractOne(old.lower, choices, scorer=fuzz.ratio)
     if best is None or best[1] / 100.0 < CHANGED_FLOOR:
-        return Drift(DriftKind.GONE, key, entry.passage, similarity=round((best[1] if best else 0) / 100, 3))
+        return Drift(
+            DriftKind.GONE, key, entry.passage, similarity=round((best[1] if best else 0) / 100, 3)
+        )
     from sphinx_karabakh.sources.match import word_diff
 
     p = same_kind[best[2]]

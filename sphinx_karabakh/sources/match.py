@@ -25,11 +25,16 @@ from sphinx_karabakh.sources.model import QuoteMatch, Verdict
 from sphinx_karabakh.sources.normalize import Normalized, fold_quote_marks, normalize
 
 #: Words whose loss flips the meaning of a clause.
-NEGATIONS = frozenset(
-    ["not", "no", "never", "without", "nor", "neither", "none", "nobody", "nothing", "nowhere", "cannot", "can't", "won't", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "hadn't", "shouldn't", "wouldn't", "couldn't", "mustn't", "n't", "hardly", "barely", "scarcely"]
+_NEGATIONS_WORDS = (
+    "not no never without nor neither none nobody nothing nowhere cannot can't won't don't "
+    "doesn't didn't isn't aren't wasn't weren't hasn't haven't hadn't shouldn't wouldn't "
+    "couldn't mustn't n't hardly barely scarcely"
 )
+NEGATIONS = frozenset(_NEGATIONS_WORDS.split())
 _NEG_RX = re.compile(
-    r"(?<![\w'])(?:" + "|".join(sorted((re.escape(w) for w in NEGATIONS), key=len, reverse=True)) + r")(?![\w'])|n't\b"
+    r"(?<![\w'])(?:"
+    + "|".join(sorted((re.escape(w) for w in NEGATIONS), key=len, reverse=True))
+    + r")(?![\w'])|n't\b"
 )
 _WORD = re.compile(r"\w+")
 _ELISION = re.compile(r"\[ ?\.\.\.\.? ?\]|\( ?\.\.\.\.? ?\)|\.\.\.")
@@ -83,8 +88,11 @@ def parse_quote(typed: str) -> TypedQuote:
     pos = 0
     marks = sorted(
         [(m.start(), m.end(), "elide") for m in _ELISION.finditer(text)]
-        + [(m.start(), m.end(), "insert") for m in _INSERTION.finditer(text)
-           if not _ELISION.fullmatch(m.group())]
+        + [
+            (m.start(), m.end(), "insert")
+            for m in _INSERTION.finditer(text)
+            if not _ELISION.fullmatch(m.group())
+        ]
     )
     last_end = 0
     for start, end, kind in marks:
@@ -171,7 +179,9 @@ def find_exact(q: TypedQuote, norm: Normalized) -> list[_Hit]:
         i = low.find(needle)
         while i >= 0 and len(hits) < 4:
             j = i + len(needle)
-            if not (lead and i and _is_word(low[i - 1])) and not (tail and j < len(low) and _is_word(low[j])):
+            if not (lead and i and _is_word(low[i - 1])) and not (
+                tail and j < len(low) and _is_word(low[j])
+            ):
                 hits.append(_Hit(((i, j),), ()))
             i = low.find(needle, i + 1)
         return hits
@@ -235,13 +245,17 @@ def _word_key(word: str) -> str:
 def word_diff(source: str, quote: str) -> str:
     """``[-source words-] {+quote words+}`` word diff of two normalised strings."""
     a, b = source.split(), quote.split()
-    sm = difflib.SequenceMatcher(None, [_word_key(w) for w in a], [_word_key(w) for w in b], autojunk=False)
+    sm = difflib.SequenceMatcher(
+        None, [_word_key(w) for w in a], [_word_key(w) for w in b], autojunk=False
+    )
     out: list[str] = []
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
             # a case change inside an otherwise equal run still shows
             for x, y in zip(a[i1:i2], b[j1:j2], strict=True):
-                same = x.strip(_PUNCT) == y.strip(_PUNCT) or x[1:].strip(_PUNCT) == y[1:].strip(_PUNCT)
+                same = x.strip(_PUNCT) == y.strip(_PUNCT) or x[1:].strip(_PUNCT) == y[1:].strip(
+                    _PUNCT
+                )
                 out.append(x if same else f"[-{x}-] {{+{y}+}}")
             continue
         if i2 > i1:
@@ -345,21 +359,38 @@ def match_targets(q: TypedQuote, targets: Sequence[Target]) -> QuoteMatch:
                     break
             else:
                 neg = next(
-                    (n for kind, gap, left in zip(q.gaps, hit.gap_texts, q.fragments, strict=False)
-                     if (n := _negation_in_gap(kind, gap, left))),
+                    (
+                        n
+                        for kind, gap, left in zip(q.gaps, hit.gap_texts, q.fragments, strict=False)
+                        if (n := _negation_in_gap(kind, gap, left))
+                    ),
                     None,
                 )
                 src = t.norm.text[hit.spans[0][0] : hit.spans[-1][1]]
                 if neg:
                     misquote = misquote or QuoteMatch(
-                        Verdict.MISQUOTE, q.typed, t.source, t.passage, start, end, 0.9,
-                        word_diff(src, _rejoin(q)), f"the elision leaves out {neg!r}",
+                        Verdict.MISQUOTE,
+                        q.typed,
+                        t.source,
+                        t.passage,
+                        start,
+                        end,
+                        0.9,
+                        word_diff(src, _rejoin(q)),
+                        f"the elision leaves out {neg!r}",
                     )
                     continue
                 if not _case_ok(q, t.norm, hit):
                     misquote = misquote or QuoteMatch(
-                        Verdict.MISQUOTE, q.typed, t.source, t.passage, start, end, 0.99,
-                        word_diff(src, _rejoin(q)), "letter case differs from the source",
+                        Verdict.MISQUOTE,
+                        q.typed,
+                        t.source,
+                        t.passage,
+                        start,
+                        end,
+                        0.99,
+                        word_diff(src, _rejoin(q)),
+                        "letter case differs from the source",
                     )
                     continue
                 return QuoteMatch(Verdict.VERIFIED, q.typed, t.source, t.passage, start, end, 1.0)
@@ -383,7 +414,9 @@ def fuzzy_verdict(q: TypedQuote, targets: Iterable[Target]) -> QuoteMatch:
         # a C-speed first pass picks the few passages worth an alignment
         needle = " ".join(f.lower() for f in q.fragments)
         picked = process.extract(
-            needle, [t.norm.lower for t in targets], scorer=fuzz.partial_ratio,
+            needle,
+            [t.norm.lower for t in targets],
+            scorer=fuzz.partial_ratio,
             limit=FUZZY_CANDIDATES,
         )
         targets = [targets[i] for _, _, i in picked]
@@ -405,7 +438,14 @@ def fuzzy_verdict(q: TypedQuote, targets: Iterable[Target]) -> QuoteMatch:
     diff = word_diff(src, _rejoin(q))
     start, end = t.norm.raw_span(f.nstart, f.nend)
     return QuoteMatch(
-        Verdict.MISQUOTE, q.typed, t.source, t.passage, start, end, round(f.score, 3), diff,
+        Verdict.MISQUOTE,
+        q.typed,
+        t.source,
+        t.passage,
+        start,
+        end,
+        round(f.score, 3),
+        diff,
         _describe(diff),
     )
 

@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-_QUOTE_CHARS = "‘’‚‛′`´“”„‟″«»‹›\""
+_QUOTE_CHARS = '‘’‚‛′`´“”„‟″«»‹›"'
 _DASH_CLASS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
@@ -62,13 +62,7 @@ def _compile(rules: list[tuple[str, str]], lead: str) -> re.Pattern[str]:
 
 
 _LEAD_TEXT = (
-    r"[\s\-."
-    + _INVISIBLE
-    + re.escape(_QUOTE_CHARS)
-    + _DASH_CLASS
-    + "…"
-    + "".join(_LIGATURES)
-    + "]"
+    r"[\s\-." + _INVISIBLE + re.escape(_QUOTE_CHARS) + _DASH_CLASS + "…" + "".join(_LIGATURES) + "]"
 )
 _LEAD_MARKDOWN = r"(?m:^)|[\[\]!<\\*_&`]|" + _LEAD_TEXT
 
@@ -282,7 +276,9 @@ def normalize(text: str, markdown: bool = False) -> Normalized:
     return b.build()
 
 
-def normalize_parts(raw: str, parts: Iterable[tuple[int, int]], markdown: bool = False) -> Normalized:
+def normalize_parts(
+    raw: str, parts: Iterable[tuple[int, int]], markdown: bool = False
+) -> Normalized:
     """Normalise the raw spans ``parts`` of ``raw`` joined by one space; offsets index ``raw``.
 
     A paragraph split by a page break is two parts: the page furniture between them is left out.

@@ -163,9 +163,12 @@ def _continues(text: str, prev: Block, nxt: Block) -> bool:
 # --- sentences -------------------------------------------------------------------------------
 
 _BOUNDARY = re.compile(r"(\.\.\.|[.!?]+)(['\")\]]*) (?=['(\[]*[^\W\d_])")
-_ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "cf", "al", "fig", "figs", "no", "nos", "vol", "vols", "pp", "p", "ed", "eds", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "ca", "mt", "ft", "rev", "hon", "pres", "gov", "dept", "univ", "assn", "bros", "est", "op", "art", "sec", "ch", "para"]
+_ABBREVIATIONS_WORDS = (
+    "mr mrs ms dr prof st jr sr vs cf al fig figs no nos vol vols pp p ed eds gen col lt sgt "
+    "capt gov sen rep inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec approx "
+    "ca mt ft rev hon pres dept univ assn bros est op art sec ch para"
 )
+_ABBREVIATIONS = frozenset(_ABBREVIATIONS_WORDS.split())
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)+$")
 _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+\.$")
 

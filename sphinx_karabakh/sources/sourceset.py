@@ -26,9 +26,7 @@ from sphinx_karabakh.sources.model import Passage, PassageKind, QuoteMatch, Verd
 from sphinx_karabakh.sources.normalize import Normalized, concat
 from sphinx_karabakh.sources.passages import sentence_spans, short_hash
 
-_PID = re.compile(
-    r"(?P<src>[^:\s]+):(?P<a>p\d+(?:\.s\d+)?)(?:-(?P<b>p\d+(?:\.s\d+)?|s\d+))?\Z"
-)
+_PID = re.compile(r"(?P<src>[^:\s]+):(?P<a>p\d+(?:\.s\d+)?)(?:-(?P<b>p\d+(?:\.s\d+)?|s\d+))?\Z")
 #: A source searched paragraph by paragraph up to this size; bigger ones go through the index.
 SCAN_LIMIT = 400
 
@@ -83,7 +81,9 @@ class SourceSet(Mapping[str, Source]):
     def _resolve(self, pid: str) -> tuple[Passage, Normalized, Source]:
         m = _PID.match(pid.strip())
         if not m:
-            raise KeyError(f"{pid!r} is not a passage ID (expected SOURCE:pN, SOURCE:pN.sM or SOURCE:pA-pB)")
+            raise KeyError(
+                f"{pid!r} is not a passage ID (expected SOURCE:pN, SOURCE:pN.sM or SOURCE:pA-pB)"
+            )
         src = self._sources.get(m.group("src"))
         if src is None:
             raise KeyError(f"unknown source {m.group('src')!r} in {pid!r}")
@@ -109,8 +109,14 @@ class SourceSet(Mapping[str, Source]):
         norm = concat(src.normalized(x) for x in ids[i : j + 1])
         rid = f"{a}-{b.split(':', 1)[1]}"
         passage = Passage(
-            rid, src.id, PassageKind.RANGE, first.start, last.end,
-            src.text[first.start : last.end], short_hash(norm.text), first.line,
+            rid,
+            src.id,
+            PassageKind.RANGE,
+            first.start,
+            last.end,
+            src.text[first.start : last.end],
+            short_hash(norm.text),
+            first.line,
         )
         return passage, norm, src
 
@@ -153,9 +159,7 @@ class SourceSet(Mapping[str, Source]):
     def _indexed_targets(self, q: TypedQuote, source: Source | None = None) -> list[Target]:
         out = []
         limit = 8 if source is None else 40
-        phrases = [
-            f"{a} {b}" for frag in q.fragments for a, b in pairwise(frag.lower().split(" "))
-        ]
+        phrases = [f"{a} {b}" for frag in q.fragments for a, b in pairwise(frag.lower().split(" "))]
         found = self.index().candidates(q.tokens, phrases, limit=limit)
         for sid, pid in found:  # type: ignore[misc]
             if source is not None and sid != source.id:
@@ -164,7 +168,9 @@ class SourceSet(Mapping[str, Source]):
             out.append(Target(pid, sid, src.normalized(pid)))
         return out
 
-    def verify(self, text: str, source: str | None = None, passage: str | None = None) -> QuoteMatch:
+    def verify(
+        self, text: str, source: str | None = None, passage: str | None = None
+    ) -> QuoteMatch:
         """Verdict on a typed quote; ``source``/``passage`` narrow where it must come from."""
         q = parse_quote(text)
         if passage:
@@ -178,15 +184,23 @@ class SourceSet(Mapping[str, Source]):
             elsewhere = match_targets(q, self._source_targets(q, src))
             if elsewhere.ok:
                 return QuoteMatch(
-                    Verdict.MISQUOTE, text, src.id, elsewhere.passage, elsewhere.start,
-                    elsewhere.end, 1.0, "",
+                    Verdict.MISQUOTE,
+                    text,
+                    src.id,
+                    elsewhere.passage,
+                    elsewhere.start,
+                    elsewhere.end,
+                    1.0,
+                    "",
                     f"the quote is in {elsewhere.passage}, not in {p.id}",
                 )
             return result
         if source:
             src = self.find_source(source)
             if src is None:
-                return QuoteMatch(Verdict.NOT_FOUND, text, source, reason=f"unknown source {source!r}")
+                return QuoteMatch(
+                    Verdict.NOT_FOUND, text, source, reason=f"unknown source {source!r}"
+                )
             return self._with_splice_check(q, self._source_targets(q, src))
         return self._with_splice_check(q, self._indexed_targets(q), self._indexed_targets)
 
@@ -196,7 +210,10 @@ class SourceSet(Mapping[str, Source]):
         return self._indexed_targets(q, src)
 
     def _with_splice_check(
-        self, q: TypedQuote, targets: list[Target], lookup: Callable[[TypedQuote], list[Target]] | None = None
+        self,
+        q: TypedQuote,
+        targets: list[Target],
+        lookup: Callable[[TypedQuote], list[Target]] | None = None,
     ) -> QuoteMatch:
         result = match_targets(q, targets)
         if result.ok or not q.simple:
@@ -217,14 +234,23 @@ class SourceSet(Mapping[str, Source]):
             return result
         first = found[0]
         if len(where) > 1:
-            reason = "spliced: its sentences come from different passages (" + ", ".join(where) + ")"
+            reason = (
+                "spliced: its sentences come from different passages (" + ", ".join(where) + ")"
+            )
             if not complete:
                 reason += f"; {len(spans) - len(found)} of {len(spans)} sentences match nowhere"
         else:
             reason = f"its sentences are in {where[0]} but not next to each other (mark an omission with [...])"
         return QuoteMatch(
-            Verdict.MISQUOTE, q.typed, first.source, first.passage, first.start, first.end,
-            max(result.score, 0.5), result.diff, reason,
+            Verdict.MISQUOTE,
+            q.typed,
+            first.source,
+            first.passage,
+            first.start,
+            first.end,
+            max(result.score, 0.5),
+            result.diff,
+            reason,
         )
 
     def verify_many(self, quotes: Iterable[str | tuple[str, str | None]]) -> list[QuoteMatch]:
