@@ -86,3 +86,26 @@ def test_builder_clean_project_passes_and_warning_is_suppressible(make_app, tmp_
                                    "karabakh_linkcheck_ignore": ["/status/"]})
     app3.build()
     assert app3.statuscode == 0
+
+
+def test_builder_content_check_of_quoted_sources(make_app, tmp_path, rootdir, server):
+    from linkserver import passage
+
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-citecheck-sources", src)
+    for p in [*src.iterdir(), *(src / "texts").iterdir()]:
+        if p.is_file():
+            p.write_text(p.read_text().replace("SERVER", server.url("")).replace(
+                "PASSAGE_LIVE", passage("live")).replace("PASSAGE_GONE", passage("gone")))
+    app = make_app("citecheck", srcdir=src, freshenv=True)
+    app.build()
+    rows = {r["url"]: r for r in read_report(app.outdir / "output.jsonl")}
+    live, gone = rows[server.url("/page/live")], rows[server.url("/changed/gone")]
+    assert live["verdict"] == "ok" and "live" in [c["key"] for c in live["cited_at"]]
+    assert gone["verdict"] == "content-changed" and "Passage gone" in gone["reason"]
+    inner = rows[server.url("/status/404/in-source")]
+    assert inner["verdict"] == "broken" and inner["cited_at"][0]["key"] == "live"
+    assert inner["cited_at"][0]["line"] == 5
+    assert rows["#"]["verdict"] == "placeholder"
+    assert app.statuscode == 1
+    assert "content-changed" in app._warning.getvalue()
