@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_handbook import REPO, Handbook, build_handbook  # same directory, pytest's rootdir import
+from test_handbook import REPO, Handbook, shared_handbook  # same directory, pytest's rootdir import
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[Handbook, str]]:
     """The handbook, built and served on a free loopback port: (handbook, base URL)."""
-    book = build_handbook(tmp_path_factory.mktemp("browser-handbook"))
+    book = shared_handbook(tmp_path_factory)
     assert book.returncode == 0, book.log
     handler = functools.partial(_QuietHandler, directory=str(book.out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -9,6 +9,7 @@ citation audit.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -152,9 +153,35 @@ def build_handbook(root: Path) -> Handbook:
     return Handbook(root, out, proc.stdout + proc.stderr, proc.returncode)
 
 
+def shared_handbook(tmp_path_factory) -> Handbook:
+    """One build per test session, shared by pytest-xdist workers (and by test_browser.py).
+
+    The first worker to get the lock builds into the session's common temporary directory; the
+    others wait for it and read the same output (the tests only read it).
+    """
+    import fcntl
+    import json
+
+    basetemp = tmp_path_factory.getbasetemp()
+    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+    root = shared / "shared-handbook"
+    with open(shared / "shared-handbook.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / "result.json"
+        if done.is_file():
+            result = json.loads(done.read_text(encoding="utf-8"))
+            return Handbook(root, root / "build" / "handbook", result["log"], result["returncode"])
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir()
+        book = build_handbook(root)
+        done.write_text(json.dumps({"log": book.log, "returncode": book.returncode}))
+        return book
+
+
 @pytest.fixture(scope="module")
 def handbook(tmp_path_factory) -> Handbook:
-    return build_handbook(tmp_path_factory.mktemp("handbook"))
+    return shared_handbook(tmp_path_factory)
 
 
 def test_builds_with_warnings_as_errors(handbook):
@@ -335,12 +362,12 @@ def test_citation_audit_lists_unresolved_and_uncited(handbook):
 # --- the user guide documents what the extension registers ---------------------------------------
 
 
-def test_guide_documents_every_config_value_directive_and_role(handbook):
+def test_guide_documents_every_config_value_directive_and_role(handbook, tmp_path):
     from sphinx.application import Sphinx
 
     guide = handbook.root / "docs" / "guide"
     text = "\n".join(p.read_text(encoding="utf-8") for p in guide.glob("*.*"))
-    out = handbook.root / "introspect"
+    out = tmp_path / "introspect"
     app = Sphinx(str(handbook.root / "docs"), str(handbook.root / "docs"), str(out),
                  str(out / ".doctrees"), "html", status=None, warning=None, freshenv=True)
     values = sorted(v.name for v in app.config if v.name.startswith("karabakh_"))
