@@ -75,6 +75,11 @@ def people_text(people: tuple[Person, ...]) -> str:
     return ", ".join(names[:-1]) + " & " + names[-1]
 
 
+def _stop(para: nodes.Element) -> str:
+    """"." unless the text so far already ends a sentence ("S." + "." -> "S.")."""
+    return "" if para.astext().rstrip().endswith((".", "?", "!")) else "."
+
+
 def entry_nodes(
     entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool = True
 ) -> nodes.container:
@@ -109,7 +114,7 @@ def entry_nodes(
         else:
             para += nodes.emphasis("", title)
             if ref.container:
-                para += nodes.Text(f". {ref.container}")
+                para += nodes.Text(f"{_stop(para)} {ref.container}")
         if entry.entry_type in ("incollection", "inproceedings") and ref.editors and ref.authors:
             para += nodes.Text(f", ed. {people_text(ref.editors)}")
         bits = []
@@ -128,8 +133,8 @@ def entry_nodes(
         inst = ref.institution or (ref.organization if ref.organization != ref.container else "")
         for extra in (pub, inst):
             if extra:
-                para += nodes.Text(f". {extra}")
-        para += nodes.Text(". ")
+                para += nodes.Text(f"{_stop(para)} {extra}")
+        para += nodes.Text(f"{_stop(para)} ")
     if ref.doi:
         doi_url = ref.doi if ref.doi.startswith("http") else f"https://doi.org/{ref.doi}"
         para += nodes.reference("", f"doi:{ref.doi}", refuri=doi_url, classes=["karabakh-bib-doi"])

@@ -228,7 +228,7 @@ class CitationAuditDirective(_RefsDirective):
             row += _cell(nodes.Text(str(r.citation.line)))
             row += _cell(nodes.Text(r.citation.text))
             if r.key is None:
-                cell = nodes.inline("", "unresolved", classes=["karabakh-unresolved"])
+                cell = nodes.strong("", "unresolved", classes=["karabakh-unresolved"])
                 row += _cell(cell, nodes.Text(f" — {r.reason}" if r.reason else ""))
                 if warn:
                     logger.warning(
@@ -270,7 +270,7 @@ class CitationAuditDirective(_RefsDirective):
 
 def _short(entry: br.BibEntry) -> str:
     ref = entry.reference
-    who = br.people_text(ref.authors[:1]) + (" et al." if len(ref.authors) > 2 else "")
+    who = br.people_text(ref.authors) if len(ref.authors) <= 2 else br.people_text(ref.authors[:1]) + " et al."
     return f"{who} ({ref.year or 'n.d.'}), {ref.title or ref.raw[:80]}".strip()
 
 
