@@ -13,6 +13,9 @@
                           after the first request for that path, then the page
     /ratelimit-date/ID    same, with Retry-After as an HTTP date
     /always429/ID         429 + Retry-After: 3600 forever
+    /unavailable/ID       503 + Retry-After (seconds) inside the window, then the page
+    /ratelimit-bare/ID    429 without Retry-After inside the window, then the page
+    /headlies/ID          404 on HEAD, the page on GET
     /slow/ID              answers after ``slow_s`` seconds
     /delay/ID             answers after ``delay_s`` seconds (to measure concurrency)
     /nohead/ID            405 on HEAD, the page on GET
@@ -169,16 +172,18 @@ class LinkServer:
         if kind == "status" and len(parts) == 3 and parts[1].isdigit():
             code = int(parts[1])
             return self._send(h, code, f"<html><body><h1>{code}</h1></body></html>\n".encode(), head=head)
-        if kind in ("ratelimit", "ratelimit-date") and len(parts) == 2:
+        if kind in ("ratelimit", "ratelimit-date", "unavailable", "ratelimit-bare") and len(parts) == 2:
             with self.lock:
                 first = self.rl_first.setdefault(path, time.monotonic())
             left = first + self.retry_after - time.monotonic()
             if left > 0:
-                if kind == "ratelimit":
-                    ra = str(max(1, math.ceil(left)))
-                else:
+                if kind == "ratelimit-date":
                     ra = formatdate(time.time() + max(1, math.ceil(left)), usegmt=True)
-                return self._send(h, 429, b"too many requests\n", "text/plain", head, {"Retry-After": ra})
+                else:
+                    ra = str(max(1, math.ceil(left)))
+                code = 503 if kind == "unavailable" else 429
+                extra = {} if kind == "ratelimit-bare" else {"Retry-After": ra}
+                return self._send(h, code, b"try later\n", "text/plain", head, extra)
             return self._send(h, 200, page_html(parts[1]), head=head)
         if kind == "always429":
             return self._send(h, 429, b"too many requests\n", "text/plain", head, {"Retry-After": "3600"})
@@ -188,6 +193,10 @@ class LinkServer:
         if kind == "delay" and len(parts) == 2:
             time.sleep(self.delay_s)
             return self._send(h, 200, page_html(parts[1]), head=head)
+        if kind == "headlies" and len(parts) == 2:
+            if head:
+                return self._send(h, 404, b"", "text/plain", True)
+            return self._send(h, 200, page_html(parts[1]))
         if kind == "nohead" and len(parts) == 2:
             if head:
                 return self._send(h, 405, b"", "text/plain", True, {"Allow": "GET"})

@@ -106,10 +106,9 @@ def test_429_retry_after_as_http_date(server):
 
 
 def test_429_beyond_bound_is_rate_limited_without_waiting(server):
-    t0 = time.monotonic()
     r = one(server.url("/always429/x"))
     assert r.verdict is Verdict.RATE_LIMITED and "3600" in r.reason
-    assert time.monotonic() - t0 < 3.0  # did not sleep an hour (or the 5 s bound)
+    assert server.count("/always429/x") == 1  # 3600 s is beyond the bound: no wait, no retry
     assert not is_failure(r.verdict)
 
 
@@ -179,10 +178,9 @@ def test_prechecks_send_nothing(server):
 
 @pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x"])
 def test_link_local_refused_without_request(url):
-    t0 = time.monotonic()
     r = one(url)
-    assert r.verdict is Verdict.SKIPPED and "link-local" in r.reason
-    assert time.monotonic() - t0 < 1.0  # no connection attempted (no timeout waited)
+    assert r.verdict is Verdict.SKIPPED and "link-local" in r.reason and "refused" in r.reason
+    assert r.status is None  # decided before any connection (there is no such host here)
 
 
 def test_connection_refused_is_broken():
@@ -210,9 +208,7 @@ def test_two_hosts_checked_in_parallel():
 
 def test_global_deadline_every_url_gets_a_verdict(server):
     urls = [server.url(f"/slow/d{i}") for i in range(3)] + [server.url("/page/after")]
-    t0 = time.monotonic()
     results, _ = check(urls, cfg={"deadline": 0.5, "timeout": 5.0, "per_host": 1, "workers": 1})
-    assert time.monotonic() - t0 < 2.0
     verdicts = [r.verdict for r in results]
     assert verdicts[0] is Verdict.TIMEOUT and "deadline" in results[0].reason
     assert Verdict.UNCHECKED in verdicts and len(results) == 4
@@ -289,3 +285,40 @@ def test_two_cited_urls_redirecting_to_each_other(server):
 def test_redirect_to_cited_page_with_anchor_not_shared_when_needs_differ(server):
     results, _ = check([server.url("/page/nd"), server.url("/permanent/nd#sec-404")])
     assert results[1].verdict is Verdict.ANCHOR_MISSING  # the HEAD of /page/nd could not tell
+
+
+def test_503_with_retry_after_is_retried(server):
+    r = one(server.url("/unavailable/u1"))
+    assert r.verdict is Verdict.OK and server.count("/unavailable/u1") == 2
+
+
+def test_429_without_retry_after_backs_off_then_ok(server):
+    r = one(server.url("/ratelimit-bare/b1"))
+    assert r.verdict is Verdict.OK and server.count("/ratelimit-bare/b1") >= 2
+
+
+def test_head_that_lies_is_checked_with_get(server):
+    r = one(server.url("/headlies/hl"))
+    assert r.verdict is Verdict.OK
+    assert server.requests["HEAD /headlies/hl"] == 1 and server.requests["GET /headlies/hl"] == 1
+
+
+def test_host_backoff_resets_on_success():
+    from sphinx_karabakh.linkcheck.checker import Host
+
+    h = Host("example:80", limit=2)
+    h.penalize()
+    h.penalize()
+    assert h.backoff == 0.5
+    t0 = time.monotonic()
+    h.acquire(None)  # waits for the back-off window opened by penalize()
+    h.release()
+    assert time.monotonic() - t0 >= 0.4
+    h.penalize()
+    h.succeeded()
+    assert h.backoff == 0.0 and h._next_start <= time.monotonic()  # the window closed at once
+    h.acquire(None)
+    h.acquire(None)  # two slots
+    assert h.peak == 2
+    h.release()
+    h.release()

@@ -57,7 +57,9 @@ def _load_requests() -> None:
 
 PERMANENT = frozenset({301, 308})
 TEMPORARY = frozenset({302, 303, 307})
-HEAD_REFUSED = frozenset({400, 403, 405, 406, 501})  # HEAD not supported or denied: try GET
+# HEAD refused (400, 403, 405, 406, 501) or answered in a way servers get wrong for HEAD only
+# (404, 500, 502): the same URL is asked again with GET, whose answer is the verdict.
+HEAD_REFUSED = frozenset({400, 403, 404, 405, 406, 500, 501, 502})
 RETRYABLE = frozenset({429, 503})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
