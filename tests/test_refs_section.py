@@ -236,3 +236,16 @@ def test_numbered_marker_wrapped_onto_a_line_is_not_a_new_item() -> None:
     refs = find_reference_section(text).references
     assert [(r.label, r.line) for r in refs] == [("1", 3), ("2", 5)]
     assert "control [1] March 29" in refs[0].text
+
+
+def test_crlf_form_feeds_page_numbers_and_unicode_line_separators() -> None:
+    text = (
+        "Intro (Smith 2020).\r\n\r\nReferences\r\n\r\n"
+        "Smith, J. (2020). A title that goes on and\r\n\x0c12\r\n"
+        "on. Journal.\r\nDoe, K. (2019). Another\u2028one. Press.\r\n"
+    )
+    refs = find_reference_section(text).references
+    assert [(r.line, r.text) for r in refs] == [
+        (5, "Smith, J. (2020). A title that goes on and on. Journal."),
+        (8, "Doe, K. (2019). Another one. Press."),
+    ]

@@ -285,6 +285,15 @@ class ReferenceSection:
         return self.heading.line, self.end_line
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines as editors count them: split on "\n" only (a form feed or U+2028 is not a new line),
+    "\r" and form feeds dropped."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r").replace("\f", " ") for line in lines]
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used to compare headings (Cyrillic letters kept)."""
     text = unicodedata.normalize("NFKD", text.casefold())
@@ -423,7 +432,7 @@ def find_reference_section(text: str) -> ReferenceSection | None:
     When several headings qualify (a table of contents also says "References"), the one whose
     section holds the most references wins; on a tie, the last one.
     """
-    lines = text.splitlines()
+    lines = split_lines(text)
     headings = find_headings(lines)
     best: ReferenceSection | None = None
     for idx, h in enumerate(headings):
@@ -529,7 +538,7 @@ def _ends_terminal(text: str) -> bool:
 def _join(parts: list[str]) -> str:
     out = ""
     for part in parts:
-        part = part.strip()
+        part = re.sub(r"\s+", " ", part).strip()
         if not part:
             continue
         if not out:
@@ -603,6 +612,9 @@ def split_section_lines(
             items.append((no, "", 0))  # a rule between groups
             continue
         stripped = line.strip()
+        if re.fullmatch(r"(?:page\s+)?\d{1,4}|[-–—]\s*\d{1,4}\s*[-–—]", stripped, re.IGNORECASE):
+            items.append((no, "", 0))  # a page number left by PDF extraction
+            continue
         items.append((no, stripped, len(line) - len(line.lstrip()) if stripped else 0))
     blocks = _block_styles(items)
     entries: list[_Entry] = []
@@ -758,7 +770,7 @@ def _block_styles(items: list[tuple[int, str, int]]) -> dict[int, _Block]:
 def split_entries(text: str) -> list[RawReference]:
     """A file of references only: paragraphs separated by blank lines are references; with no
     blank line between references, every non-blank line is one. List markers are taken off."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     if not nonblank:
         return []
