@@ -249,3 +249,15 @@ def test_crlf_form_feeds_page_numbers_and_unicode_line_separators() -> None:
         (5, "Smith, J. (2020). A title that goes on and on. Journal."),
         (8, "Doe, K. (2019). Another one. Press."),
     ]
+
+
+def test_footer_after_the_list_and_heading_attributes() -> None:
+    text = (
+        "## References {#refs}\n\n"
+        "- Adams, D. (1979). The hitchhiker's guide. Pan Books.\n"
+        "- Baker, E. (2001). Second work. Journal of Things, 3(2), 1-9.\n\n"
+        "© 2023 The Authors. This article is licensed under CC BY 4.0.\n"
+    )
+    section = find_reference_section(text)
+    assert [r.line for r in section.references] == [3, 4]
+    assert section.end_line == 5

@@ -55,6 +55,10 @@ REFERENCE_TITLES = frozenset(
         "references and notes",
         "references and further reading",
         "bibliography and references",
+        "sources cited",
+        "notes and bibliography",
+        "bibliography and notes",
+        "references and sources",
         # other languages (accents are folded before comparing)
         "literatur",
         "literaturverzeichnis",
@@ -305,6 +309,7 @@ _REFERENCE_KEYS = frozenset(fold(t) for t in REFERENCE_TITLES)
 
 
 def _clean_title(text: str) -> str:
+    text = re.sub(r"\s*\{[#.][^}]*\}\s*$", "", text)  # "## References {#refs}"
     text = re.sub(r"[*_`]+", "", text).strip()
     text = re.sub(r"\\([^\w\s])", r"\1", text)
     return text.strip().rstrip(":").strip()
@@ -446,6 +451,15 @@ def find_reference_section(text: str) -> ReferenceSection | None:
     return best
 
 
+#: A line that ends a reference list even without a heading: the page's footer.
+_BOILERPLATE_RE = re.compile(
+    r"^(?:[*_]*)(?:©|\(c\)\s+\d{4}|copyright\b|all rights reserved|this (?:article|work|paper) is "
+    r"(?:licensed|distributed|an open access)|licensed under|cite this (?:article|paper)|how to cite|"
+    r"corresponding author|received:|accepted:|published online:)",
+    re.IGNORECASE,
+)
+
+
 def _section_from(lines: list[str], headings: list[Heading], idx: int) -> ReferenceSection:
     head = headings[idx]
     end = len(lines)  # last line, 1-based inclusive
@@ -471,6 +485,10 @@ def _section_from(lines: list[str], headings: list[Heading], idx: int) -> Refere
             continue  # a short plain or numbered line inside the list: part of a reference
         end = h.line - 1
         break
+    for no in range(head.last_line + 1, end + 1):
+        if _BOILERPLATE_RE.match(lines[no - 1].strip()):
+            end = no - 1  # a copyright line or an article footer after the list
+            break
     refs = split_section_lines(lines, head.last_line + 1, end, categories)
     return ReferenceSection(head, head.last_line + 1, end, tuple(refs))
 
