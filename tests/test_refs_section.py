@@ -261,3 +261,13 @@ def test_footer_after_the_list_and_heading_attributes() -> None:
     section = find_reference_section(text)
     assert [r.line for r in section.references] == [3, 4]
     assert section.end_line == 5
+
+
+def test_wikipedia_back_links_and_spaced_labels() -> None:
+    text = "Text.\n\nReferences\n\n^ Smith, John (2020). Title.\n^ a b Doe, Jane (2019). Other.\n[ 3 ] Lee, K. 2018. Third.\n"
+    refs = find_reference_section(text).references
+    assert [(r.text, r.label) for r in refs] == [
+        ("Smith, John (2020). Title.", ""),
+        ("Doe, Jane (2019). Other.", ""),
+        ("Lee, K. 2018. Third.", "3"),
+    ]

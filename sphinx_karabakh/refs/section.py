@@ -217,8 +217,8 @@ _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 #: A list marker at the start of a reference: bullets, [1], (1), 1. or 1)
 _MARKER_RE = re.compile(
-    r"^(?:(?P<bullet>[-*+•●▪◦‣–])\s+"
-    r"|\[(?P<blabel>[^\]\s]{1,12})\]\s*"
+    r"^(?:(?P<bullet>[-*+•●▪◦‣–]|\^(?:\s+[a-z](?=\s))*)\s+"  # "^ a b" is Wikipedia's back-link
+    r"|\[\s?(?P<blabel>[^\]\s]{1,12})\s?\]\s*"
     r"|\((?P<plabel>\d{1,3})\)\s+"
     r"|(?P<nlabel>\d{1,3})[.)]\s+)"
 )
