@@ -271,3 +271,12 @@ def test_wikipedia_back_links_and_spaced_labels() -> None:
         ("Doe, Jane (2019). Other.", ""),
         ("Lee, K. 2018. Third.", "3"),
     ]
+
+
+def test_a_file_that_is_only_a_list_counts_as_its_own_section() -> None:
+    text = "Smith, J. (2020). One. Press.\nDoe, K. (2019). Two. Journal 3, 1-2.\nLee, M. 2018. Three.\n"
+    section = find_reference_section(text)
+    assert section is not None and section.heading.line == 0
+    assert [r.line for r in section.references] == [1, 2, 3]
+    prose = "We met in 2019. It rained.\n\nThen, in 2020, we met again. Smith, the host, was late.\n"
+    assert find_reference_section(prose) is None

@@ -448,7 +448,19 @@ def find_reference_section(text: str) -> ReferenceSection | None:
             best = section
     if best is not None and not best.references:
         return best if best.heading.kind != "plain" else None
-    return best
+    return best or _whole_document_list(lines)
+
+
+def _whole_document_list(lines: list[str]) -> ReferenceSection | None:
+    """No reference heading, but the document itself is a list of references (most entries start
+    like one and hold a year): the whole document is the section, its heading empty (line 0)."""
+    refs = split_section_lines(lines, 1, len(lines))
+    if len(refs) < 2:
+        return None
+    looks = sum(1 for r in refs if _YEAR_RE.search(r.text) and (r.label or _looks_like_start(r.text)))
+    if looks < 0.7 * len(refs):
+        return None
+    return ReferenceSection(Heading(0, 0, "", 0, "none"), 1, len(lines), tuple(refs))
 
 
 #: A line that ends a reference list even without a heading: the page's footer.
