@@ -457,7 +457,12 @@ def _whole_document_list(lines: list[str]) -> ReferenceSection | None:
     refs = split_section_lines(lines, 1, len(lines))
     if len(refs) < 2:
         return None
-    looks = sum(1 for r in refs if _YEAR_RE.search(r.text) and (r.label or _looks_like_start(r.text)))
+    looks = sum(
+        1
+        for r in refs
+        if _YEAR_RE.search(r.text)
+        and (r.label or _strong_start(r.text) or any(p.match(r.text) for p in _START_RES))
+    )
     if looks < 0.7 * len(refs):
         return None
     return ReferenceSection(Heading(0, 0, "", 0, "none"), 1, len(lines), tuple(refs))
