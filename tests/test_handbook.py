@@ -59,6 +59,8 @@ class Page:
 
     path: Path
     ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> classes of the element
+    enclosing: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> ids around it
+    notes: list[tuple[str, ...]] = field(default_factory=list)  # ids around each annotation
     links: list[Link] = field(default_factory=list)
     text: str = ""
     source_text: str = ""  # the text of rendered sources (karabakh-source), annotations excluded
@@ -72,6 +74,7 @@ class _PageParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.page = page
         self.stack: list[tuple[str, tuple[str, ...]]] = []
+        self.id_stack: list[str | None] = []
         self.open_links: list[Link] = []
         self.chunks: list[str] = []
         self.source_chunks: list[str] = []
@@ -81,13 +84,17 @@ class _PageParser(HTMLParser):
         classes = tuple(attr.get("class", "").split())
         if "id" in attr:
             self.page.ids[attr["id"]] = classes
+            self.page.enclosing[attr["id"]] = tuple(i for i in self.id_stack if i)
         if tag == "a" and "href" in attr:
             ancestors = tuple(c for _, cls in self.stack for c in cls) + classes
             link = Link(attr["href"], ancestors=ancestors)
             self.page.links.append(link)
             self.open_links.append(link)
+        if "karabakh-annotation" in classes:
+            self.page.notes.append(tuple(i for i in self.id_stack if i))
         if tag not in _VOID:
             self.stack.append((tag, classes))
+            self.id_stack.append(attr.get("id"))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "a" and self.open_links:
@@ -95,6 +102,7 @@ class _PageParser(HTMLParser):
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
                 del self.stack[i:]
+                del self.id_stack[i:]
                 break
 
     def handle_data(self, data: str) -> None:
@@ -217,11 +225,25 @@ def test_source_pages_leave_the_boilerplate_out(handbook):
             assert furniture not in text, f"{rel} shows site furniture {furniture!r}"
 
 
+_ANNOTATION = re.compile(r"(?:\.\. karabakh:annotation::|```\{karabakh:annotation\}) (\S+)")
+
+
 def test_source_pages_show_annotations_beside_passages(handbook):
-    for rel in SOURCE_PAGES.values():
+    """Every annotation written in docs/ sits inside the passage it annotates on its source page."""
+    written: dict[str, list[str]] = {}
+    for path in sorted((handbook.root / "docs").glob("**/*.*")):
+        if path.suffix in {".rst", ".md"} and "guide" not in path.parts:
+            for pid in _ANNOTATION.findall(path.read_text(encoding="utf-8")):
+                written.setdefault(pid.split(":")[0], []).append(pid)
+    for source_id, rel in SOURCE_PAGES.items():
         page = handbook.page(rel)
-        notes = [i for i, cls in page.ids.items() if "karabakh-annotation" in cls]
-        assert len(notes) >= 3, f"{rel}: only {len(notes)} annotations shown"
+        assert len(page.notes) >= 3, f"{rel}: only {len(page.notes)} annotations shown"
+        assert len(page.notes) == len(written.get(source_id, [])), rel
+        beside = sorted(
+            next(i for i in around if "karabakh-passage" in page.ids[i]) for around in page.notes
+        )
+        expected = sorted(anchor_id(pid.split(".")[0]) for pid in written[source_id])
+        assert beside == expected, f"{rel}: annotations are not beside their passages"
 
 
 def _commentary_pages(handbook: Handbook) -> list[Page]:
