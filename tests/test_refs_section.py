@@ -280,3 +280,15 @@ def test_a_file_that_is_only_a_list_counts_as_its_own_section() -> None:
     assert [r.line for r in section.references] == [1, 2, 3]
     prose = "We met in 2019. It rained.\n\nThen, in 2020, we met again. Smith, the host, was late.\n"
     assert find_reference_section(prose) is None
+
+
+def test_markdown_link_definitions_and_footnotes_are_not_references() -> None:
+    text = (
+        "Body [^1].\n\n## References\n\n"
+        "1. Adams, D. (1979). The hitchhiker's guide. Pan Books.\n"
+        "2. Baker, E. (2001). Second work. [Online][2]\n\n"
+        "[2]: https://example.org/baker \"Baker\"\n\n"
+        "[^1]: A footnote, not a reference (2020).\n"
+    )
+    refs = find_reference_section(text).references
+    assert [(r.label, r.line) for r in refs] == [("1", 5), ("2", 6)]

@@ -472,7 +472,7 @@ def _whole_document_list(lines: list[str]) -> ReferenceSection | None:
 _BOILERPLATE_RE = re.compile(
     r"^(?:[*_]*)(?:©|\(c\)\s+\d{4}|copyright\b|all rights reserved|this (?:article|work|paper) is "
     r"(?:licensed|distributed|an open access)|licensed under|cite this (?:article|paper)|how to cite|"
-    r"corresponding author|received:|accepted:|published online:)",
+    r"corresponding author|received:|accepted:|published online:|\[\^[^\]]+\]:)",
     re.IGNORECASE,
 )
 
@@ -649,6 +649,9 @@ def split_section_lines(
         stripped = line.strip()
         if re.fullmatch(r"(?:page\s+)?\d{1,4}|[-–—]\s*\d{1,4}\s*[-–—]", stripped, re.IGNORECASE):
             items.append((no, "", 0))  # a page number left by PDF extraction
+            continue
+        if re.match(r"^\[[^\]^]{1,40}\]:\s*<?(?:https?://|www\.|#|/)\S*>?(?:\s+[\"'(].*)?$", stripped):
+            items.append((no, "", 0))  # a Markdown link definition "[1]: https://…"
             continue
         items.append((no, stripped, len(line) - len(line.lstrip()) if stripped else 0))
     blocks = _block_styles(items)
