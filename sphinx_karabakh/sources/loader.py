@@ -16,7 +16,7 @@ from pathlib import Path
 from threading import Lock
 from typing import Any
 
-from sphinx_karabakh.sources.model import Passage, SourceError, SourceMeta
+from sphinx_karabakh.sources.model import Passage, PassageKind, SourceError, SourceMeta
 from sphinx_karabakh.sources.normalize import Normalized
 from sphinx_karabakh.sources.passages import build_passages
 
@@ -71,11 +71,27 @@ class Source:
     @property
     def passages(self) -> tuple[Passage, ...]:
         """Every paragraph followed by its sentences, in document order."""
-        out: list[Passage] = []
-        for p in self.paragraphs:
-            out.append(p)
-            out.extend(self._sentences.get(p.id, ()))
-        return tuple(out)
+        cached = self.__dict__.get("_passages")
+        if cached is None:
+            out: list[Passage] = []
+            for p in self.paragraphs:
+                out.append(p)
+                out.extend(self._sentences.get(p.id, ()))
+            cached = tuple(out)
+            object.__setattr__(self, "_passages", cached)
+        return cached
+
+    def order(self, pid: str) -> int:
+        """Position of a paragraph among paragraphs, or of a sentence among sentences."""
+        cached = self.__dict__.get("_order")
+        if cached is None:
+            cached = {}
+            for kind in (PassageKind.PARAGRAPH, PassageKind.SENTENCE):
+                cached.update(
+                    (p.id, i) for i, p in enumerate(x for x in self.passages if x.kind == kind)
+                )
+            object.__setattr__(self, "_order", cached)
+        return cached[pid]
 
     def passage(self, pid: str) -> Passage | None:
         """A paragraph or sentence of this source by full ID, or None."""

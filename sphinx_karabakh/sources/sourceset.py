@@ -102,11 +102,14 @@ class SourceSet(Mapping[str, Source]):
             raise KeyError(f"unknown passage {b!r} in range {pid!r}")
         if first.kind != last.kind:
             raise KeyError(f"range {pid!r} mixes a paragraph and a sentence")
-        ids = [p.id for p in src.passages if p.kind == first.kind]
-        i, j = ids.index(first.id), ids.index(last.id)
+        i, j = src.order(first.id), src.order(last.id)
         if j < i:
             raise KeyError(f"range {pid!r} ends before it starts")
-        norm = concat(src.normalized(x) for x in ids[i : j + 1])
+        if first.kind is PassageKind.PARAGRAPH:
+            ids = [p.id for p in src.paragraphs[i : j + 1]]
+        else:
+            ids = [p.id for p in src.passages if p.kind is PassageKind.SENTENCE][i : j + 1]
+        norm = concat(src.normalized(x) for x in ids)
         rid = f"{a}-{b.split(':', 1)[1]}"
         passage = Passage(
             rid,
