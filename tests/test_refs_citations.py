@@ -102,7 +102,7 @@ def test_citation_forms() -> None:
         (1, "Rose (1998)", ("Rose",), "1998", "", "narrative"),
         (1, "Baylis, Smith and Owens (2001)", ("Baylis", "Smith", "Owens"), "2001", "", "narrative"),
         (1, "Lee et al. 2015, pp. 3-5", ("Lee", "et al."), "2015", "pp. 3-5", "parenthetical"),
-        (1, "Kim n.d", ("Kim",), "n.d", "", "parenthetical"),
+        (1, "Kim n.d.", ("Kim",), "n.d.", "", "parenthetical"),
         (2, "García (2020a, p. 7)", ("García",), "2020a", "p. 7", "narrative"),
         (2, "2020b", (), "2020b", "", "parenthetical"),
     ]

@@ -296,7 +296,7 @@ def _parse_part(text: str, part: str, start: int, paren: int, lines: _Lines) -> 
             break
         start += m.end()
         part = part[m.end() :]
-    part = part.rstrip(" ,.")
+    part = re.sub(r"(?<=\d)\.$", "", part.rstrip(" ,"))  # "(Rose 1998.)" but "(Kim n.d.)" kept
     ym = _YEARS_RE.match(part)
     if ym:  # only years: narrative ("Rose (1998)") or year-only ("(2020a)")
         years = _split_years(ym.group("years"))
