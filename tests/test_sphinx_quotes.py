@@ -167,6 +167,15 @@ def test_quoted_in_and_annotations_on_source_pages(app):
     assert 'href="essay.html#ka-beta-p3-0"' in p3
 
 
+@pytest.mark.sphinx("html", testroot="quotes-rst", srcdir="quotes-rst-xref")
+def test_passage_and_source_link_roles(app):
+    app.build()
+    plain = page(app, "plain")
+    assert 'href="alpha.html#alpha-p3"' in plain.html
+    assert 'href="beta.html#source-beta"' in plain.html
+    assert "Quoted in" not in plain.html
+
+
 @pytest.mark.sphinx("html", testroot="quotes-rst", srcdir="quotes-rst-table")
 def test_sources_table_counts_and_links(app):
     app.build()
@@ -285,6 +294,32 @@ def test_source_docs_mapping_overrides_detection(app):
     app.build()
     assert 'href="plain.html#alpha-p2"' in page(app, "essay").html
     assert 'href="beta.html#beta-p2-s2"' in page(app, "essay").html  # detected
+
+
+@pytest.mark.sphinx(
+    "html",
+    testroot="quotes-rst",
+    srcdir="quotes-rst-docpattern",
+    confoverrides={"karabakh_source_docs": "{id}"},
+)
+def test_source_docs_pattern(app):
+    app.build()
+    assert 'href="alpha.html#alpha-p2"' in page(app, "essay").html
+
+
+def test_markdown_display_keeps_text_and_maps_offsets():
+    from sphinx_karabakh.sources.model import SourceMeta
+    from sphinx_karabakh.sphinx.passages import display
+
+    md = SourceMeta(id="m", file="m.md", format="markdown")
+    raw = "## A *big* [link](http://x.org/a_b) and **bold** `code`"
+    shown = display(md, raw, base=100)
+    assert (shown.text, shown.kind) == ("A big link and bold code", "heading")
+    assert shown.cut(100 + raw.index("[link"), 100 + raw.index(" and")) == "link"
+    item = display(md, "- one item with snake_case_name and 2*3*4")
+    assert (item.text, item.kind) == ("one item with snake_case_name and 2*3*4", "item")
+    text = SourceMeta(id="t", file="t.txt", format="text")
+    assert display(text, "**kept** as [is](x)").text == "**kept** as [is](x)"
 
 
 @pytest.mark.sphinx(

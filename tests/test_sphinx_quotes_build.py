@@ -7,6 +7,7 @@ Each test copies tests/roots/test-quotes-rst into its own directory and builds i
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -82,6 +83,16 @@ def test_changing_a_source_rereads_exactly_the_documents_that_quote_it(make_app,
     app, read, _ = build(make_app, project)
     assert read == ["beta", "essay", "index", "other"]
     assert "hoped for much more." in (Path(app.outdir) / "beta.html").read_text(encoding="utf-8")
+    # a new quote in other.rst: beta's page is not re-read, but rewritten with its new link
+    edit(project / "other.rst", "Only Beta here:", "Only Beta here: :karabakh:q:`beta:p3.s2`")
+    app, read, _ = build(make_app, project)
+    assert read == ["other"]
+    beta = (Path(app.outdir) / "beta.html").read_text(encoding="utf-8")
+    assert 'href="other.html#kq-beta-p3-s2-0"' in beta
+    index = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    assert re.search(
+        r"beta</span></code></a></p></td>(?:\s*<td><p>[^<]*</p></td>){5}\s*<td><p>4</p>", index
+    )
     edit(project / "texts" / "alpha.md", "Talks will continue.", "Talks will go on.")
     app, read, warnings = build(make_app, project)
     assert read == ["alpha", "essay", "index", "more"]
