@@ -82,7 +82,7 @@ def test_years_in_prose_are_not_citations() -> None:
         "and (CIS) and (see Figure 3). On April 5th it broke.\n"
         "A [2020 report](http://x.org/a_2020) and [link][1]. Around 2,000 troops (about 2,000 in 2020). "
         "The war (2020) ended in September of 2020 (Moscow time).\n"
-        "(N = 2020) (p < 2020) (Q3 2020) (Oct. 2020) (12 October 2020) [3]: http://x.org/ref and [3](http://y).\n"
+        "(N = 2020) (p < 2020) (Q3 2020) (Oct. 2020) (12 October 2020) (Law No. 5 of 2020) [3]: http://x.org/ref and [3](http://y).\n"
     )
     assert [c.text for c in find_citations(text)] == []
 

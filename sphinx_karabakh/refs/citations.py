@@ -270,8 +270,11 @@ def find_citations(
 
 
 def _weak(text: str, c: Citation) -> bool:
-    """A narrative citation after "the"/"this": counted only when it resolves to an entry."""
-    return c.style is CitationStyle.NARRATIVE and _after_determiner(text, c.start)
+    """Counted only when it resolves to an entry: a narrative citation after "the"/"this", or
+    "names" holding a number ("(Law No. 5 of 2020)", but "(The 2020 War 2021)" may be a title)."""
+    if c.style is CitationStyle.NARRATIVE and _after_determiner(text, c.start):
+        return True
+    return c.style is not CitationStyle.NUMERIC and any(ch.isdigit() for n in c.names for ch in n)
 
 
 def _expand_numbers(body: str, to: str | None) -> list[int]:
