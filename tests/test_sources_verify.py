@@ -314,3 +314,11 @@ def test_quote_spanning_several_paragraphs_needs_a_range(seeds):
     r = seeds.verify(typed)
     assert r.verdict is Verdict.MISQUOTE and "spliced" in r.reason
     assert seeds.verify(typed, passage="anggraeni-2022:p11-p15").ok
+
+
+def test_quote_attributed_to_the_wrong_source(seeds):
+    r = seeds.verify(
+        "Russia has not “set foot” on Azerbaijani territory since 1992", source="legiec-2020"
+    )
+    assert r.verdict is Verdict.MISQUOTE
+    assert r.source == "valiyev-2021" and "not in legiec-2020" in r.reason

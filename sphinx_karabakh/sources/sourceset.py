@@ -184,28 +184,42 @@ class SourceSet(Mapping[str, Source]):
             result = self._with_splice_check(q, [Target(p.id, src.id, norm)])
             if result.ok:
                 return result
-            elsewhere = match_targets(q, self._source_targets(q, src))
-            if elsewhere.ok:
-                return QuoteMatch(
-                    Verdict.MISQUOTE,
-                    text,
-                    src.id,
-                    elsewhere.passage,
-                    elsewhere.start,
-                    elsewhere.end,
-                    1.0,
-                    "",
-                    f"the quote is in {elsewhere.passage}, not in {p.id}",
-                )
-            return result
+            return self._found_elsewhere(q, result, p.id, src)
         if source:
             src = self.find_source(source)
             if src is None:
                 return QuoteMatch(
                     Verdict.NOT_FOUND, text, source, reason=f"unknown source {source!r}"
                 )
-            return self._with_splice_check(q, self._source_targets(q, src))
+            result = self._with_splice_check(q, self._source_targets(q, src))
+            if result.ok:
+                return result
+            return self._found_elsewhere(q, result, src.id, None)
         return self._with_splice_check(q, self._indexed_targets(q), self._indexed_targets)
+
+    def _found_elsewhere(
+        self, q: TypedQuote, result: QuoteMatch, wanted: str, src: Source | None
+    ) -> QuoteMatch:
+        """A quote that fails where the writer said it is: is it verbatim somewhere else?
+
+        Then it is still a misquote (the attribution is wrong), reported with where it is.
+        """
+        elsewhere = match_targets(q, self._source_targets(q, src)) if src is not None else None
+        if elsewhere is None or not elsewhere.ok:
+            elsewhere = match_targets(q, self._indexed_targets(q))
+        if not elsewhere.ok:
+            return result
+        return QuoteMatch(
+            Verdict.MISQUOTE,
+            q.typed,
+            elsewhere.source,
+            elsewhere.passage,
+            elsewhere.start,
+            elsewhere.end,
+            1.0,
+            "",
+            f"the quote is in {elsewhere.passage}, not in {wanted}",
+        )
 
     def _source_targets(self, q: TypedQuote, src: Source) -> list[Target]:
         if len(src.paragraphs) <= SCAN_LIMIT:
