@@ -76,7 +76,7 @@ def people_text(people: tuple[Person, ...]) -> str:
 
 
 def _stop(para: nodes.Element) -> str:
-    """"." unless the text so far already ends a sentence ("S." + "." -> "S.")."""
+    """ "." unless the text so far already ends a sentence ("S." + "." -> "S.")."""
     return "" if para.astext().rstrip().endswith((".", "?", "!")) else "."
 
 

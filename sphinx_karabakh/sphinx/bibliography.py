@@ -270,7 +270,11 @@ class CitationAuditDirective(_RefsDirective):
 
 def _short(entry: br.BibEntry) -> str:
     ref = entry.reference
-    who = br.people_text(ref.authors) if len(ref.authors) <= 2 else br.people_text(ref.authors[:1]) + " et al."
+    who = (
+        br.people_text(ref.authors)
+        if len(ref.authors) <= 2
+        else br.people_text(ref.authors[:1]) + " et al."
+    )
     return f"{who} ({ref.year or 'n.d.'}), {ref.title or ref.raw[:80]}".strip()
 
 
