@@ -196,3 +196,15 @@ def test_broken_lock_file_is_reported_and_rewritten(make_app, project):
     _, _, warnings = build(make_app, project)
     assert "karabakh.lock" in warnings and "malformed lock file" in warnings
     assert json.loads((project / "karabakh.lock").read_text(encoding="utf-8"))["entries"]
+
+
+def test_unwritable_lock_file_is_a_warning(make_app, project):
+    _, _, warnings = build(
+        make_app, project, confoverrides={"karabakh_lockfile": "no-such-dir/karabakh.lock"}
+    )
+    assert "cannot write the lock file" in warnings and "[karabakh.config]" in warnings
+
+
+def test_lock_file_can_be_switched_off(make_app, project):
+    build(make_app, project, confoverrides={"karabakh_lockfile": None})
+    assert not (project / "karabakh.lock").exists()

@@ -208,7 +208,8 @@ class KarabakhMixin:
             if match.verdict is Verdict.MISQUOTE and match.passage:
                 self.warn(
                     f"misquote{where}: “{shorten(typed)}” does not match {match.passage} "
-                    f"(similarity {match.score:.2f}); diff: {match.diff}",
+                    f"({match.reason + ', ' if match.reason else ''}similarity "
+                    f"{match.score:.2f}); diff: {match.diff}",
                     "misquote",
                 )
             else:

@@ -281,7 +281,14 @@ def copy_static(app: Sphinx, exc: BaseException | None) -> None:
 
 
 def build_finished(app: Sphinx, exc: BaseException | None) -> None:
-    write_lock(app, exc)
+    try:
+        write_lock(app, exc)
+    except OSError as err:  # e.g. a read-only checkout: say so, do not fail the build
+        logger.warning(
+            f"cannot write the lock file {app.config.karabakh_lockfile}: {err}",
+            type="karabakh",
+            subtype="config",
+        )
     copy_static(app, exc)
 
 
