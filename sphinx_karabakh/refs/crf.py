@@ -319,6 +319,22 @@ _GENRE = {
     "tesis",
 }
 _IN_WORDS = {"in", "in:", "dans", "en", "im"}
+_ABBREV = {
+    "vol",
+    "no",
+    "pp",
+    "ed",
+    "eds",
+    "trans",
+    "al",
+    "jr",
+    "dr",
+    "st",
+    "nr",
+    "hrsg",
+    "hg",
+    "bd",
+}
 
 
 def _shape(word: str) -> str:
@@ -343,6 +359,10 @@ def token_features(tokens: list[str]) -> list[list[str]]:
     paren = 0
     seen_year = False
     seen_quote_close = False
+    sentences = 0
+    seen_in = False
+    seen_editor = False
+    prev_end = False
     for i, tok in enumerate(tokens):
         core, low = cores[i], lows[i]
         f = [
@@ -439,6 +459,15 @@ def token_features(tokens: list[str]) -> list[list[str]]:
             f.append("INPAREN")
         if not seen_year:
             f.append("BEFOREYEAR")
+        f.append(f"sent={min(sentences, 4)}")
+        if seen_in:
+            f.append("SEEN_IN")
+        if seen_editor:
+            f.append("SEEN_ED")
+        if prev_end:
+            f.append("PREV_END")
+        if prev_end and low in _IN_WORDS:
+            f.append("IN_AT_START")
         # state for following tokens
         if tok[:1] in '"“„«' and not (len(tok) > 1 and tok.rstrip(".,;:")[-1:] in '"”»'):
             in_quote = True
@@ -446,6 +475,16 @@ def token_features(tokens: list[str]) -> list[list[str]]:
             if in_quote:
                 seen_quote_close = True
             in_quote = False
+        ends = bool(re.search(r"[.?!][\"”’']?$", tok)) and not (
+            re.fullmatch(r"[A-ZÀ-Þ][a-z]?\.", tok) or low in _ABBREV
+        )
+        if ends:
+            sentences += 1
+        prev_end = ends
+        if low in _IN_WORDS and (i == 0 or re.search(r"[.,]$", tokens[i - 1])):
+            seen_in = True
+        if low.strip(".") in _EDITOR_WORDS:
+            seen_editor = True
         paren += tok.count("(") - tok.count(")")
         paren = max(paren, 0)
         feats.append(f)

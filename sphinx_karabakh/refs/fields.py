@@ -137,7 +137,7 @@ def split_volume(text: str) -> tuple[str, str]:
         r"\b(?:vol(?:ume)?|vols?|bd|band|t|tome|tomo|v|jg|jahrgang|år)\b\.?\s*", "", t, flags=re.I
     )
     m = re.match(
-        r"^([0-9A-Za-z][\w./-]*?)\s*(?:\(\s*([^)]+?)\s*\)|[,;]?\s*(?:no|nr|n°|num|number|numéro|issue|iss|heft|h|č|cislo|№)\.?\s*([\w/-]+))",
+        r"^([0-9A-Za-z][\w./-]*?)\s*(?:\(\s*([^)]+?)\s*\)|[,;]?\s*(?:numéro|number|issue|heft|cislo|num|iss|nr|no|n°|h|č|№)(?![a-zé])\.?\s*([\w/-]+))",
         t,
         re.I,
     )

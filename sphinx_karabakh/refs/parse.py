@@ -512,6 +512,11 @@ def _split_parts(t: str) -> list[str]:
             italic = True
         elif c == IT_CLOSE:
             italic = False
+            if re.search(r"[.?!]$", buf) and t[i + 1 : i + 2] == " ":
+                parts.append(buf + c)
+                buf = ""
+                i += 1
+                continue
         elif c in "([":
             depth += 1
         elif c in ")]":
@@ -887,6 +892,14 @@ def _parse_crf(raw: str, line: int, category: str) -> Reference | None:
     if "pages" in first:
         ref.pages = clean_pages(first["pages"])
     ref.publisher = strip_markup(first.get("publisher", "")).strip(" .,;:")
+    m = re.search(
+        r",\s*((?:\d+(?:st|nd|rd|th)|first|second|third|revised)\s+(?:ed(?:ition|n)?)\.?)$",
+        ref.publisher,
+        re.I,
+    )
+    if m:
+        ref.publisher = ref.publisher[: m.start()]
+        first.setdefault("edition", m.group(1))
     ref.address = strip_markup(first.get("location", "")).strip(" .,;:")
     ref.edition = re.sub(
         r"\s*\b(?:ed|edn|edition|éd|aufl|auflage|ausg)\.?$",
@@ -975,6 +988,26 @@ def _repair_spans(first: dict[str, str]) -> None:
             if _namelike(head) and not _ETAL_TAIL.search(tail):
                 first["author"], first["title"] = head, tail
                 break
+    if "author" in first and "title" not in first and "," in first["author"]:
+        # "Alena Ledeneva, How Russia Really Works: ..." -- a comma piece that is no name
+        pieces = first["author"].split(",")
+        for k in range(1, len(pieces)):
+            head, tail = ",".join(pieces[:k]), ",".join(pieces[k:]).strip()
+            if len(tail.split()) >= 4 and not _namelike(tail.split(",")[0]) and _namelike(head):
+                first["author"], first["title"] = head, tail
+                break
+    if "title" not in first and "container-title" in first and "journal" not in first:
+        # an edited book: "Bird, Jon, ..., eds. Mapping the Futures. London: Routledge."
+        first["title"] = first.pop("container-title")
+    if "title" in first:
+        t = first["title"].strip()
+        # '"Metaphor." Oxford English Dictionary' -- the quoted part is the title
+        m = re.match(r"^[\"“„«]([^\"“”„«»]{2,})[\"”»]\s*[.,]?\s+(\S.{2,})$", t)
+        if m:
+            first["title"] = m.group(1)
+            if not ({"journal", "container-title"} & first.keys()):
+                first["journal"] = m.group(2)
+        first["title"] = re.sub(r"[.,]\s+(?:in|In|IN)\s*:?$", "", first["title"])
 
 
 _TAIL_WORDS = {"of", "and", "with", "for", "the", "in", "on", "&", "de", "der", "für", "et"}
@@ -998,7 +1031,10 @@ def _repair_title_journal(first: dict[str, str]) -> None:
     words = tail.rstrip(" .,").split()
     if not words or len(words) > 6 or len(head) < 15:
         return
-    if all(w[:1].isupper() or w.lower() in _TAIL_WORDS for w in words):
+    if words[0][:1].isupper() and (
+        all(w[:1].isupper() or w.lower() in _TAIL_WORDS for w in words)
+        or (not journal and len(words) <= 4 and not any(c.isdigit() for c in tail))
+    ):
         first["title"] = head
         first["journal"] = (tail + " " + journal).strip()
 
