@@ -65,7 +65,7 @@ def test_split_names(text: str, want: list[tuple[str, str, str]]) -> None:
 
 
 def test_suffix_and_corporate() -> None:
-    (a, b) = split_names("Accordino, M. P. & Guerney, Jr., B. G.")
+    (_a, b) = split_names("Accordino, M. P. & Guerney, Jr., B. G.")
     assert (b.family, b.given, b.suffix) == ("Guerney", "B. G.", "Jr.")
     for name in (
         "Center for Security Studies ETH Zurich",
