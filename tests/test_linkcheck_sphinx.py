@@ -109,3 +109,14 @@ def test_builder_content_check_of_quoted_sources(make_app, tmp_path, rootdir, se
     assert rows["#"]["verdict"] == "placeholder"
     assert app.statuscode == 1
     assert "content-changed" in app._warning.getvalue()
+
+
+def test_builder_with_parallel_read(make_app, tmp_path, rootdir, server):
+    src = project(tmp_path, rootdir, server)
+    app = make_app("citecheck", srcdir=src, freshenv=True, parallel=2,
+                   confoverrides={"karabakh_linkcheck_cache": ""})
+    app.build()
+    rows = {r["url"]: r for r in read_report(app.outdir / "output.jsonl")}
+    assert rows[server.url("/page/myst")]["verdict"] == "ok"
+    assert [c["line"] for c in rows[server.url("/status/404/gone")]["cited_at"]] == [6, 8]
+    assert "not safe for parallel" not in app._warning.getvalue()
