@@ -180,6 +180,11 @@ def test_broken_metadata_warns_with_file_and_line_and_builds(make_app, project):
     )
     essay = (Path(app.outdir) / "essay.html").read_text(encoding="utf-8")
     assert "[no sources: cannot quote alpha:p2]" in essay
+    # said once per page, not once per quote
+    assert (
+        sum("essay.rst" in line and "could not be loaded" in line for line in warnings.splitlines())
+        == 1
+    )
 
 
 def test_one_unreadable_source_loses_only_that_source(make_app, project):

@@ -72,15 +72,22 @@ class KarabakhMixin:
             message, location=(self.env.docname, self.lineno), type="karabakh", subtype=subtype
         )
 
+    def warn_once(self, message: str, subtype: str) -> None:
+        """Warn at the first place in this document only (not once per quote)."""
+        warned = self.env.temp_data.setdefault("karabakh-warned", set())
+        if (message, subtype) not in warned:
+            warned.add((message, subtype))
+            self.warn(message, subtype)
+
     def sources(self) -> LoadedSources | None:
         loaded = loaded_sources(self.env.config, self.env.srcdir)
         if loaded is None:
-            self.warn("karabakh_sources is not set in conf.py: no sources to quote", "config")
+            self.warn_once("karabakh_sources is not set in conf.py: no sources to quote", "config")
             return None
         if loaded.has_metadata:
             self.env.note_dependency(str(loaded.metadata))
         if loaded.sourceset is None:
-            self.warn(
+            self.warn_once(
                 f"the sources in {loaded.directory} could not be loaded (see the earlier "
                 "karabakh.source warning)",
                 "source",

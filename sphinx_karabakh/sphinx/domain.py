@@ -90,7 +90,7 @@ class KarabakhDomain(Domain):
         "passage": XRefRole(innernodeclass=nodes.literal),
         "source": XRefRole(innernodeclass=nodes.literal),
     }
-    data_version = 1
+    data_version = 2
     initial_data: ClassVar[dict[str, Any]] = {
         "quotes": {},
         "renders": {},
