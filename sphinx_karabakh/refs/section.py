@@ -218,7 +218,7 @@ _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 #: A list marker at the start of a reference: bullets, [1], (1), 1. or 1)
 _MARKER_RE = re.compile(
     r"^(?:(?P<bullet>[-*+•●▪◦‣–]|\^(?:\s+[a-z](?=\s))*)\s+"  # "^ a b" is Wikipedia's back-link
-    r"|\[\s?(?P<blabel>[^\]\s]{1,12})\s?\]\s*"
+    r"|\[\s?(?P<blabel>\d{1,4}|[A-Za-z][A-Za-z+]{0,7}\d{2,4}[a-z]?)\s?\]\s*"
     r"|\((?P<plabel>\d{1,3})\)\s+"
     r"|(?P<nlabel>\d{1,3})[.)]\s+)"
 )
@@ -565,9 +565,18 @@ def _looks_like_start(text: str) -> bool:
     return False
 
 
+#: Line ends that look final but are not: an initial ("J. M."), "et al.", "eds.", ',"'.
+_NOT_FINAL_RE = re.compile(
+    rf"(?:(?:^|[\s.(\-])[{_UP}]\.|\b(?:et al|[Ee]ds?|Hrsg|u|[Vv]ol|[Nn]o|trans|cf|Jr|Sr|Dr|Prof)\.|"
+    r"(?<![\d\s])\s?pp?\.|,[\"”'’])$"
+)
+
+
 def _ends_terminal(text: str) -> bool:
     t = text.rstrip()
-    return bool(t) and (t[-1] in ".)]>”\"'»" or t[-1].isdigit() or bool(_URL_END_RE.search(t)))
+    if not t or _NOT_FINAL_RE.search(t) and not _URL_END_RE.search(t):
+        return False
+    return t[-1] in ".)]>”\"'»" or t[-1].isdigit() or bool(_URL_END_RE.search(t))
 
 
 def _join(parts: list[str]) -> str:
@@ -705,12 +714,16 @@ def split_section_lines(
             )
         else:  # wrapped text: a new reference after a short finished line, or a clear start
             short = prev_len < block.width - max(12, block.width // 5)
+            strong = _strong_start(body)
             if block.paragraph:
-                new = _ends_terminal(prev_text) and short and _strong_start(body)
+                new = short and strong
             else:
-                new = _ends_terminal(prev_text) and (
-                    (short and (_looks_like_start(body) or body[:1].isupper() or body[:1] in "\"“'‘["))
-                    or _strong_start(body)
+                new = (short and strong) or (
+                    _ends_terminal(prev_text)
+                    and (
+                        strong
+                        or (short and (_looks_like_start(body) or body[:1].isupper() or body[:1] in "\"“'‘["))
+                    )
                 )
         if new:
             current = _Entry(no, [body], category, label, indent, marked)
@@ -785,8 +798,8 @@ def _block_styles(items: list[tuple[int, str, int]]) -> dict[int, _Block]:
             ended = sum(1 for t in inner if _ends_terminal(t)) / len(inner)
             full = sum(1 for n in lengths[:-1] if n >= width - max(12, width // 5)) / len(inner)
             in_paragraph = paragraphs and marked < 0.5 and len(rows) <= 6
-            if in_paragraph or ended <= 0.5:
-                kind = "wrapped"
+            if in_paragraph or ended <= 0.5 or (width <= 110 and full >= 0.5):
+                kind = "wrapped"  # lines cut at one width: wrapped text, whatever they end with
             elif ended >= 0.75:
                 kind = "lines"
             else:
