@@ -58,6 +58,7 @@ def test_builder_checks_doc_and_bib_links(make_app, tmp_path, rootdir, server):
     assert "index.rst:8: WARNING: broken [404]" in warnings
     assert "anchor-missing" in warnings and "[karabakh.link]" in warnings
     assert "dead2021" in warnings
+    assert "refs.bib:11: WARNING: unparsable BibTeX block skipped" in warnings
     suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
     assert int(suite.get("tests")) == len(rows) and int(suite.get("failures")) == 3
     assert len(suite.findall("testcase/failure")) == 3

@@ -19,7 +19,6 @@ from sphinx_karabakh.cli import UsageError
 from sphinx_karabakh.linkcheck.collect import (
     CollectError,
     LinkSet,
-    bib_failures,
     collect_bib,
     collect_docs_dir,
     collect_sources_dir,
@@ -80,8 +79,9 @@ def collect(args: argparse.Namespace) -> LinkSet:
             path = Path(f)
             if not path.is_file():
                 raise UsageError(f"{f}: no such BibTeX file")
-            collect_bib(links, path)
-            for msg in bib_failures(path):
+            problems: list[str] = []
+            collect_bib(links, path, problems)
+            for msg in problems:
                 print(f"sphinx-karabakh: warning: {msg}", file=sys.stderr)
         for d in args.sources:
             path = Path(d)
@@ -137,8 +137,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_cache:
         try:
             cache = Cache(args.cache, merge_ttl(args.ttl), refresh=args.refresh)
-        except Exception as exc:
-            raise UsageError(f"{args.cache}: cannot open the cache: {exc}") from exc
+        except Exception as exc:  # a broken cache must not stop the check
+            print(f"sphinx-karabakh: warning: {args.cache}: cache unusable ({exc}); checking without it",
+                  file=sys.stderr)
     failing = lambda v: is_failure(v, config)  # noqa: E731
     progress = Progress(len(links), quiet=args.quiet, failing=failing)
     checker = Checker(config, cache)

@@ -245,18 +245,33 @@ def collect_docs_dir(links: LinkSet, directory: Path) -> int:
     return n
 
 
-def collect_bib(links: LinkSet, path: Path) -> int:
-    """``url`` fields of a BibTeX file; each cited as the entry key with file:line.
+def _parse_bib(text: str, path: Path):
+    import logging
 
-    A block bibtexparser cannot parse is reported as ``CollectError`` naming file and line.
-    """
     import bibtexparser
 
-    text = _read(path)
+    log = logging.getLogger("bibtexparser")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # its own messages lack the file name; ours say file:line
     try:
-        library = bibtexparser.parse_string(text)
+        return bibtexparser.parse_string(text)
     except Exception as exc:  # bibtexparser raises various errors on garbage
         raise CollectError(f"{path}: not BibTeX: {exc}") from exc
+    finally:
+        log.setLevel(level)
+
+
+def collect_bib(links: LinkSet, path: Path, problems: list[str] | None = None) -> int:
+    """``url`` fields of a BibTeX file; each cited as the entry key with file:line.
+
+    LaTeX escapes in the URL (``\\_ \\% \\# \\&``) are undone.  Blocks bibtexparser cannot
+    parse are skipped and described in ``problems`` (``file:line: ...``) when given.
+    """
+    library = _parse_bib(_read(path), path)
+    if problems is not None:
+        for block in library.failed_blocks:
+            line = (getattr(block, "start_line", 0) or 0) + 1
+            problems.append(f"{path}:{line}: unparsable BibTeX block skipped")
     n = 0
     for entry in library.entries:
         fields = {k.lower(): v for k, v in entry.fields_dict.items()}
@@ -276,14 +291,9 @@ def collect_bib(links: LinkSet, path: Path) -> int:
 
 def bib_failures(path: Path) -> list[str]:
     """Messages for the blocks bibtexparser could not parse (file:line: ...)."""
-    import bibtexparser
-
-    library = bibtexparser.parse_string(_read(path))
-    out = []
-    for block in library.failed_blocks:
-        line = (getattr(block, "start_line", 0) or 0) + 1
-        out.append(f"{path}:{line}: unparsable BibTeX block skipped")
-    return out
+    problems: list[str] = []
+    collect_bib(LinkSet(), path, problems)
+    return problems
 
 
 def collect_url_list(links: LinkSet, path: Path) -> int:

@@ -102,8 +102,9 @@ class CiteCheckBuilder(Builder):
         write_json(self.results, outdir / "output.json")
         write_jsonl(self.results, outdir / "output.jsonl")
         write_junit(self.results, outdir / "junit.xml", failing=failing, elapsed=elapsed)
-        (outdir / "summary.md").write_text(summary(self.results, failing=failing, elapsed=elapsed) + "\n",
-                                           encoding="utf-8")
+        (outdir / "summary.md").write_text(
+            summary(self.results, failing=failing, elapsed=elapsed) + "\n", encoding="utf-8"
+        )
         failed = False
         for r in self.results:
             if failing(r.verdict):
@@ -114,8 +115,11 @@ class CiteCheckBuilder(Builder):
         counts: dict[str, int] = {}
         for r in self.results:
             counts[str(r.verdict)] = counts.get(str(r.verdict), 0) + 1
-        logger.info("citecheck: %d URLs: %s", len(self.results),
-                    ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "none")
+        logger.info(
+            "citecheck: %d URLs: %s",
+            len(self.results),
+            ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "none",
+        )
         if failed:
             _app(self).statuscode = 1
 
@@ -131,8 +135,17 @@ class CiteCheckBuilder(Builder):
             elif c.file:
                 location = f"{c.file}:{c.line}" if c.line else c.file
             extra = f" (entry {c.key})" if c.key else ""
-            logger.warning("%s%s: %s%s -- %s", r.verdict, status, r.url, extra, r.reason,
-                           location=location, type="karabakh", subtype="link")
+            logger.warning(
+                "%s%s: %s%s -- %s",
+                r.verdict,
+                status,
+                r.url,
+                extra,
+                r.reason,
+                location=location,
+                type="karabakh",
+                subtype="link",
+            )
 
     def _check_config(self) -> CheckConfig:
         cfg = self.config
@@ -140,7 +153,9 @@ class CiteCheckBuilder(Builder):
             workers=max(1, int(cfg.karabakh_linkcheck_workers)),
             per_host=max(1, int(cfg.karabakh_linkcheck_per_host)),
             timeout=float(cfg.karabakh_linkcheck_timeout),
-            deadline=None if cfg.karabakh_linkcheck_deadline is None else float(cfg.karabakh_linkcheck_deadline),
+            deadline=None
+            if cfg.karabakh_linkcheck_deadline is None
+            else float(cfg.karabakh_linkcheck_deadline),
             ignore=tuple(cfg.karabakh_linkcheck_ignore),
             allow_link_local=bool(cfg.karabakh_linkcheck_allow_link_local),
             retry_after_max=float(cfg.karabakh_linkcheck_retry_after_max),
@@ -159,23 +174,34 @@ class CiteCheckBuilder(Builder):
         try:
             ttl = merge_ttl(self.config.karabakh_linkcheck_ttl or None)
         except ValueError as exc:
-            logger.warning("karabakh_linkcheck_ttl: %s; defaults used", exc, type="karabakh", subtype="link")
+            logger.warning(
+                "karabakh_linkcheck_ttl: %s; defaults used", exc, type="karabakh", subtype="link"
+            )
             ttl = merge_ttl(None)
         try:
             return Cache(path, ttl, refresh=bool(self.config.karabakh_linkcheck_refresh))
         except Exception as exc:
-            logger.warning("link-check cache %s unusable (%s); checking without it", path, exc,
-                           type="karabakh", subtype="link")
+            logger.warning(
+                "link-check cache %s unusable (%s); checking without it",
+                path,
+                exc,
+                type="karabakh",
+                subtype="link",
+            )
             return None
 
     def _collect_project_files(self) -> None:
         confdir = Path(self.confdir)
         for name in self.config.karabakh_linkcheck_bibfiles:
             path = confdir / name
+            problems: list[str] = []
             try:
-                collect_bib(self.links, path)
+                collect_bib(self.links, path, problems)
             except CollectError as exc:
                 logger.warning("%s", exc, location=str(path), type="karabakh", subtype="link")
+            for msg in problems:
+                where, _, text = msg.rpartition(": ")
+                logger.warning("%s", text, location=where, type="karabakh", subtype="link")
         self._collect_sources()
 
     def _collect_sources(self) -> None:
@@ -233,8 +259,14 @@ class CiteCheckBuilder(Builder):
                     return
                 yield r
 
-        for _ in status_iterator(stream(), "checking links... ", "darkgreen", len(links),
-                                 self.config.verbosity, stringify_func=lambda r: f"{r.verdict} {r.url}"):
+        for _ in status_iterator(
+            stream(),
+            "checking links... ",
+            "darkgreen",
+            len(links),
+            self.config.verbosity,
+            stringify_func=lambda r: f"{r.verdict} {r.url}",
+        ):
             pass
         th.join()
         if error:
