@@ -574,7 +574,7 @@ _NOT_FINAL_RE = re.compile(
 
 def _ends_terminal(text: str) -> bool:
     t = text.rstrip()
-    if not t or _NOT_FINAL_RE.search(t) and not _URL_END_RE.search(t):
+    if not t or (_NOT_FINAL_RE.search(t) and not _URL_END_RE.search(t)):
         return False
     return t[-1] in ".)]>”\"'»" or t[-1].isdigit() or bool(_URL_END_RE.search(t))
 
