@@ -188,3 +188,14 @@ def test_weak_narrative_counts_only_when_it_resolves_and_footnote_marks_are_igno
         ("Smith (2019a)", "smith2019a"),  # "Wie" dropped once "Smith" is found
     ]
     assert result.uncited == []
+
+
+def test_citations_written_as_markdown_links() -> None:
+    text = ("As shown ([Smith, 2020](#ref-1); [Doe and Lee 2019](#r2)) and Rose ([1998](#r3)), "
+            "unlike a [2020 report](http://x.org) or a [link](http://x.org/2020).")
+    got = [(c.text, c.style.value, c.year) for c in find_citations(text)]
+    assert got == [
+        ("Smith, 2020", "parenthetical", "2020"),
+        ("Doe and Lee 2019", "parenthetical", "2019"),
+        ("Rose (1998)", "narrative", "1998"),
+    ]

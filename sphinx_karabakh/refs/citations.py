@@ -207,10 +207,9 @@ def find_citations(
     for m in re.finditer(r"[(\[](?P<body>[^()\[\]]{2,500})[)\]]", text):
         if skipped(m.start()):
             continue
-        if m.group(0)[0] == "[" and (
-            text[m.end() : m.end() + 1] == "(" or not re.search(_YEAR, m.group("body"))
-        ):
-            continue  # a Markdown link or a numeric citation: handled below
+        if m.group(0)[0] == "[" and not re.search(_YEAR, m.group("body")):
+            continue  # a numeric citation or a link without a year: handled below
+        # "[Smith, 2020](#ref)": a linked citation is read from its link text
         body = m.group("body")
         body_start = m.start("body")
         pos = 0
@@ -306,6 +305,8 @@ def _parse_part(text: str, part: str, start: int, paren: int, lines: _Lines) -> 
         loc = (ym.group("loc") or "").strip()
         before = text[max(0, paren - 160) : paren]
         before = before.split("\n\n")[-1].replace("\n", " ")
+        if text[paren : paren + 1] == "[" and before.rstrip().endswith("("):
+            before = before.rstrip()[:-1]  # "Smith ([2020](#ref))"
         nm = _NARRATIVE_RE.search(before.rstrip())
         names = _narrative_names(before, nm) if nm else ""
         out = []
