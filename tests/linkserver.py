@@ -19,6 +19,8 @@
     /slow/ID              answers after ``slow_s`` seconds
     /delay/ID             answers after ``delay_s`` seconds (to measure concurrency)
     /nohead/ID            405 on HEAD, the page on GET
+    /cp1251/ID            the page in windows-1251, declared only in <meta charset>, with a
+                          Cyrillic passage (passage_cyr(ID))
     /huge/ID.bin          ``huge_bytes`` of application/octet-stream, chunked (no Content-Length)
     /hugehtml/ID          ``huge_bytes`` of text/html without the anchors, chunked
 
@@ -45,6 +47,10 @@ FILLER = "This paragraph is filler so that anchors sit a few kilobytes into the 
 def passage(pid: str) -> str:
     rng = random.Random(hashlib.sha256(pid.encode()).hexdigest())
     return f"Passage {pid}: " + " ".join(rng.choice(WORDS) for _ in range(16)) + "."
+
+
+def passage_cyr(pid: str) -> str:
+    return f"Отрывок {pid}: миротворцы останутся в Карабахе на пять лет."
 
 
 def page_html(pid: str, text: str | None = None) -> bytes:
@@ -193,6 +199,10 @@ class LinkServer:
         if kind == "delay" and len(parts) == 2:
             time.sleep(self.delay_s)
             return self._send(h, 200, page_html(parts[1]), head=head)
+        if kind == "cp1251" and len(parts) == 2:
+            body = page_html(parts[1], passage_cyr(parts[1])).decode().replace(
+                '<meta charset="utf-8">', '<meta charset="windows-1251">').encode("cp1251")
+            return self._send(h, 200, body, "text/html", head=head)
         if kind == "headlies" and len(parts) == 2:
             if head:
                 return self._send(h, 404, b"", "text/plain", True)

@@ -6,7 +6,7 @@ import sqlite3
 import time
 
 import pytest
-from linkserver import LinkServer, passage
+from linkserver import LinkServer, passage, passage_cyr
 
 from sphinx_karabakh.linkcheck.cache import Cache, merge_ttl
 from sphinx_karabakh.linkcheck.checker import (
@@ -322,3 +322,8 @@ def test_host_backoff_resets_on_success():
     assert h.peak == 2
     h.release()
     h.release()
+
+
+def test_content_check_decodes_meta_charset(server):
+    r = one(Hyperlink(server.url("/cp1251/cy"), [], [passage_cyr("cy")]))
+    assert r.verdict is Verdict.OK, r.reason

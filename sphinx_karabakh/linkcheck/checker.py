@@ -730,17 +730,16 @@ class Checker:
             resp.close()
             return
         scanner = _PageScanner(want_text=task.want_text)
-        charset = resp.encoding if "charset" in resp.headers.get("Content-Type", "").lower() else "utf-8"
-        try:
-            decoder = codecs.getincrementaldecoder(charset or "utf-8")(errors="replace")
-        except LookupError:
-            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        header_charset = resp.encoding if "charset" in resp.headers.get("Content-Type", "").lower() else None
+        decoder = None
         t0 = time.monotonic()
         finished = False
         try:
             for chunk in resp.iter_content(chunk_size=64 * 1024):
                 take = chunk[: max(0, c.max_bytes - out.bytes_read)]
                 out.bytes_read += len(take)
+                if decoder is None:  # the header's charset, else a <meta> one, else UTF-8
+                    decoder = _decoder(header_charset or _sniff_charset(take))
                 scanner.feed(decoder.decode(take))
                 if not task.want_text and task.anchors <= scanner.ids:
                     break  # every wanted anchor seen: no need to read further
@@ -768,7 +767,8 @@ class Checker:
             else:
                 resp.raw.close() if resp.raw is not None else None
                 resp.close()
-        scanner.feed(decoder.decode(b"", final=True))
+        if decoder is not None:
+            scanner.feed(decoder.decode(b"", final=True))
         out.ids = set(scanner.ids) | {unquote(i) for i in scanner.ids}
         if task.want_text:
             out.text = scanner.text()
@@ -806,6 +806,24 @@ def _normalise(s: str) -> str:
     s = s.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     s = s.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
     return re.sub(r"\s+", " ", s).strip().casefold()
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _sniff_charset(head: bytes) -> str:
+    """The charset a page declares in a ``<meta>`` tag of its first 2 KiB (UTF-8 if none)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    m = _META_CHARSET.search(head[:2048])
+    return m.group(1).decode("ascii") if m else "utf-8"
+
+
+def _decoder(charset: str) -> codecs.IncrementalDecoder:
+    try:
+        return codecs.getincrementaldecoder(charset)(errors="replace")
+    except LookupError:
+        return codecs.getincrementaldecoder("utf-8")(errors="replace")
 
 
 def _can_serve(owner: _PageTask, task: _PageTask) -> bool:
