@@ -1,8 +1,8 @@
 """The bibliography and citation-audit directives in real Sphinx builds (RST and MyST), the
 generated .bib in the output, link-status badges, and sphinxcontrib-bibtex fed our BibTeX.
 
-Projects: tests/roots/test-bib-rst (bibliography and audit on two pages, four filler pages so
-that -j 2 really reads in parallel), test-bib-myst (both on one MyST page, a link-check report),
+Projects: tests/roots/test-bib-rst (bibliography and audit on two pages, bib and zaudit, which
+-j 2 reads in different processes, thanks to four filler pages), test-bib-myst (both on one MyST page, a link-check report),
 test-bib-cite (sphinxcontrib-bibtex with ``karabakh_bibtex_files``). All use the same small
 paper, ``paper.txt``: four resolved citations, one unresolved, six references (one with a space in
 its URL, one garbled).
@@ -97,7 +97,7 @@ def test_bibliography_anchors_bibtex_badges_and_download(app, warning):
 @pytest.mark.sphinx("html", testroot="bib-rst", srcdir="bib-rst-audit")
 def test_audit_table_links_to_bibliography_anchors(app):
     app.build()
-    audit = page(app, "audit")
+    audit = page(app, "zaudit")
     bib = page(app, "bib")
     links = [h for h, cls in audit.links if "karabakh-bib-ref" in cls]
     # four resolved citations, then the two never-cited entries
@@ -173,7 +173,7 @@ def test_parallel_build_same_html_and_bib_as_serial(make_app, sphinx_test_tempdi
         shutil.copytree(rootdir / "test-bib-rst", src)
         app = _build(make_app, src, parallel)
         out = Path(app.outdir)
-        outputs.append({p: (out / p).read_text(encoding="utf-8") for p in ("bib.html", "audit.html", "_bibtex/paper.bib")})
+        outputs.append({p: (out / p).read_text(encoding="utf-8") for p in ("bib.html", "zaudit.html", "_bibtex/paper.bib")})
     assert outputs[0] == outputs[1]
 
 
@@ -206,7 +206,7 @@ def test_singlehtml_links_within_the_one_page(app):
 def test_text_builder_renders_without_html_only_parts(app):
     app.build()
     bib = (Path(app.outdir) / "bib.txt").read_text(encoding="utf-8")
-    audit = (Path(app.outdir) / "audit.txt").read_text(encoding="utf-8")
+    audit = (Path(app.outdir) / "zaudit.txt").read_text(encoding="utf-8")
     assert "@online{racz2021," in bib and "Download BibTeX" not in bib
     assert "not checked" in bib
     assert "Racz 2021" in audit and "unresolved" in audit
