@@ -25,7 +25,7 @@
     /hugehtml/ID          ``huge_bytes`` of text/html without the anchors, chunked
 
 Counters: ``requests`` (Counter of "METHOD path"), ``total``, ``peak_inflight``,
-``body_bytes_sent`` (bytes of /huge bodies actually written).  ``url(path)`` builds a URL.
+``body_bytes_sent`` (bytes of /huge bodies actually written), ``huge_completed``.  ``url(path)`` builds a URL.
 """
 
 from __future__ import annotations
@@ -104,6 +104,7 @@ class LinkServer:
             self.inflight = 0
             self.peak_inflight = 0
             self.body_bytes_sent = 0
+            self.huge_completed = 0  # huge bodies sent to the end
             self.rl_first: dict[str, float] = {}
 
     def url(self, path: str) -> str:
@@ -229,5 +230,7 @@ class LinkServer:
                     self.body_bytes_sent += len(piece)
                 left -= len(piece)
             h.wfile.write(b"0\r\n\r\n")
+            with self.lock:
+                self.huge_completed += 1
             return None
         return self._send(h, 404, b"<html><body>not found</body></html>\n", head=head)

@@ -137,7 +137,9 @@ def test_huge_html_read_only_up_to_cap(server):
     r = one(server.url("/hugehtml/h2#wanted"), cfg={"max_bytes": cap})
     assert r.verdict is Verdict.ANCHOR_MISSING and f"first {cap} bytes" in r.reason
     time.sleep(0.3)
-    assert server.body_bytes_sent < server.huge_bytes // 2  # stopped reading long before the end
+    # the client hung up early: the server could not send the whole body (kernel socket
+    # buffers may hold a few MiB beyond what the checker read)
+    assert server.huge_completed == 0 and server.body_bytes_sent < server.huge_bytes
 
 
 def test_fragment_on_non_html_not_checked(server):
