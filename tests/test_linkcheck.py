@@ -132,7 +132,7 @@ def test_huge_body_head_only(server):
 
 
 def test_huge_html_read_only_up_to_cap(server):
-    server.body_bytes_sent = 0
+    server.body_bytes_sent = server.huge_completed = 0
     cap = 256 * 1024
     r = one(server.url("/hugehtml/h2#wanted"), cfg={"max_bytes": cap})
     assert r.verdict is Verdict.ANCHOR_MISSING and f"first {cap} bytes" in r.reason
