@@ -85,6 +85,13 @@ def _build(section: ReferenceSection | None, raws: list[RawReference]) -> Parsed
 
 
 _CACHE: dict[tuple[str, bool], ParsedReferences] = {}
+_CACHE_SIZE = 32  # documents kept per process (a watch-mode build must not grow for ever)
+
+
+def _remember(key: tuple[str, bool], parsed: ParsedReferences) -> None:
+    while len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = parsed
 
 
 def _digest(text: str) -> str:
@@ -104,7 +111,7 @@ def references_from_text(text: str) -> ParsedReferences:
             raise NoReferences(
                 f"the reference section at line {section.heading.line} holds no references"
             )
-        _CACHE[key] = _build(section, list(section.references))
+        _remember(key, _build(section, list(section.references)))
     return _copy(_CACHE[key])
 
 
@@ -115,7 +122,7 @@ def references_from_entries(text: str) -> ParsedReferences:
         raws = split_entries(text)
         if not raws:
             raise NoReferences("no references in this file")
-        _CACHE[key] = _build(None, raws)
+        _remember(key, _build(None, raws))
     return _copy(_CACHE[key])
 
 
