@@ -194,7 +194,7 @@ _PUBLISHER = set(
         "wissenschaftliche",
     ]
 )
-_PLACES = set(
+PLACES = _PLACES = set(
     [
         "london",
         "new",

@@ -113,7 +113,7 @@ CORPORATE_WORDS = frozenset(
         "royal",
     ]
 )
-_FUNCTION_WORDS = frozenset({"of", "for", "and", "the", "on", "in", "für", "du", "et"})
+_FUNCTION_WORDS = frozenset({"of", "for", "the", "on", "in", "für", "du"})
 
 _ETAL = re.compile(r",?\s*(?:\bet\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b|…|\.\.\.)", re.I)
 _EDS = re.compile(
@@ -155,7 +155,7 @@ def _titlecase_upper(word: str) -> str:
     )
 
 
-def looks_corporate(text: str) -> bool:
+def looks_corporate(text: str, *, by_length: bool = True) -> bool:
     """A name that is an organisation, not a person."""
     t = text.strip()
     if not t:
@@ -172,7 +172,7 @@ def looks_corporate(text: str) -> bool:
         w in PARTICLES for w in low[1:-1] if w in _FUNCTION_WORDS
     ):
         return True
-    return len(words) >= 5
+    return by_length and len(words) >= 5
 
 
 def _split_particle(family: str) -> tuple[str, str]:
@@ -265,20 +265,35 @@ def _has_initial_word(piece: str) -> bool:
     return any(is_initials(w) for w in piece.split())
 
 
+def _person_like(text: str) -> bool:
+    words = text.split()
+    return (
+        2 <= len(words) <= 4
+        and not looks_corporate(text)
+        and all(w[:1].isupper() or w.lower() in PARTICLES for w in words)
+    ) or bool(_VANCOUVER_DOTTED.match(text) or _VANCOUVER.match(text))
+
+
 def split_names(text: str) -> tuple[Person, ...]:
     """Split an author/editor string into persons. Never raises; '' gives ()."""
     text = _ETAL.sub("", text or "")
     text = _EDS.sub("", text)
     text = re.sub(
-        r"^\s*(?:in|by|ed\.\s*by|edited\s+by|hrsg\.\s*v\.|hg\.\s*v\.)\s*:?\s+", "", text, flags=re.I
+        r"^\s*(?:in|by|eds?\.(?:\s*by)?|edited(?:\s+and\s+translated)?\s+by|hrsg\.\s*v\.|hg\.\s*v\.)\s*:?\s+",
+        "",
+        text,
+        flags=re.I,
     )
     text = re.sub(r"</?[a-z]+>|\\emph\{|[{}*]|\\", "", text).strip(" ,;:\t\n")
     if text.endswith(".") and not _ends_initial(text):
         text = text.rstrip(". ")
     if not text:
         return ()
-    if looks_corporate(text) and "," not in text and not _SPLIT_WORDS.search(text):
-        return (Person(family=text, corporate=True),)
+    if looks_corporate(text, by_length=False) and "," not in text and ";" not in text:
+        # "Department of Health and Human Services": one body, unless every part is a person
+        parts = [c for c in _SPLIT_WORDS.split(text) if c.strip()]
+        if len(parts) == 1 or not all(_person_like(c) for c in parts):
+            return (Person(family=text, corporate=True),)
     chunks = [c for c in _SPLIT_WORDS.split(text) if c and c.strip(" ,.")]
     # Full-stop separated lists ("Smith J. Jones K.") are left to commas; ok for most styles.
     persons: list[Person] = []

@@ -758,13 +758,28 @@ def _parse_rules(raw: str, line: int, category: str) -> tuple[Reference, bool, _
 
 def _parse_combined(raw: str, line: int, category: str) -> Reference:
     """Rules when they are sure of the segmentation, else the CRF (rules again without a model)."""
-    ref, trusted, _seg = _parse_rules(raw, line, category)
+    ref, trusted, seg = _parse_rules(raw, line, category)
     if trusted:
         return ref
     crf_ref = _parse_crf(raw, line, category)
     if crf_ref is None:
         return ref
+    if (
+        not crf_ref.authors
+        and not crf_ref.editors
+        and ref.authors
+        and seg is not None
+        and seg.author_date
+        and fold_text(crf_ref.title) == fold_text(seg.authors)
+    ):
+        # "Organisation for Economic Co-operation and Development. (2019). Title." -- the CRF took
+        # the corporate author for a title; the rules saw the author-date shape.
+        crf_ref.authors, crf_ref.title = ref.authors, ref.title
     return crf_ref
+
+
+def fold_text(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
 
 
 def _entry_type(ref: Reference, w: _Work, seg: _Segments, rest: _Rest, category: str) -> EntryType:
@@ -882,6 +897,18 @@ def _parse_crf(raw: str, line: int, category: str) -> Reference | None:
     ref.title = clean_title(first.get("title", ""))
     container = first.get("journal") or first.get("container-title") or ""
     ref.container = clean_title(re.sub(r"^\s*(?:in|dans|en|im)\s*:?\s+", "", container, flags=re.I))
+    m = re.match(r"^(.*?)\s*\((?:vol\.?|volume|bd\.?)\s*(\w+)\)\.?\s*(.*)$", ref.container, re.I)
+    if m and m.group(1):  # "Advances in NIPS (Vol. 30). Curran Associates"
+        ref.container = m.group(1).strip(" ,.")
+        first.setdefault("volume", m.group(2))
+        if m.group(3) and "publisher" not in first:
+            first["publisher"] = m.group(3)
+    ref.container = re.sub(
+        r",\s*(?:vol(?:ume)?\.?\s*\w+|\d+(?:st|nd|rd|th)\s+edn?\.?|\d+\s+vols\.?)$",
+        "",
+        ref.container,
+        flags=re.I,
+    )
     if "volume" in first:
         vol, num, pages, year = _volume_span(first["volume"])
         ref.volume, ref.number = vol, num
@@ -901,6 +928,9 @@ def _parse_crf(raw: str, line: int, category: str) -> Reference | None:
         ref.publisher = ref.publisher[: m.start()]
         first.setdefault("edition", m.group(1))
     ref.address = strip_markup(first.get("location", "")).strip(" .,;:")
+    m = re.match(r"^(\([^)]{2,15}\))[,\s]+(.+)$", ref.address)
+    if m and ref.container:  # "(OSDI), Savannah, GA" -- the abbreviation belongs to the proceedings
+        ref.container, ref.address = f"{ref.container} {m.group(1)}", m.group(2)
     ref.edition = re.sub(
         r"\s*\b(?:ed|edn|edition|éd|aufl|auflage|ausg)\.?$",
         "",
