@@ -329,3 +329,10 @@ def test_host_backoff_resets_on_success():
 def test_content_check_decodes_meta_charset(server):
     r = one(Hyperlink(server.url("/cp1251/cy"), [], [passage_cyr("cy")]))
     assert r.verdict is Verdict.OK, r.reason
+
+
+def test_unresolvable_host_is_broken_without_request():
+    results, checker = check(["http://no-such-host.invalid/a", "http://no-such-host.invalid/b"])
+    assert [r.verdict for r in results] == [Verdict.BROKEN, Verdict.BROKEN]
+    assert all("cannot resolve host no-such-host.invalid" in r.reason for r in results)
+    assert next(iter(checker.hosts.values())).requests == 0

@@ -87,6 +87,8 @@ class Host:
         self.peak = 0  # most requests in flight at once (for tests and stats)
         self.requests = 0
         self.addresses: list[str] | None = None  # resolved once
+        self.resolve_error = ""
+        self.resolve_lock = threading.Lock()
 
     def acquire(self, deadline: float | None) -> None:
         """Take a slot (semaphore), then wait for this host's pacing (min interval + back-off)."""
@@ -620,6 +622,9 @@ class Checker:
         if refused:
             out.error, out.reason = "refused", refused
             return True
+        if host.resolve_error:  # no address: no request (and no second DNS wait per URL)
+            out.error, out.reason = "connection", host.resolve_error
+            return True
         left = self._remaining()
         if left is not None and left <= 0:
             out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
@@ -778,11 +783,14 @@ class Checker:
             return ""
         name = urlsplit(url).hostname or ""
         if host.addresses is None:
-            try:
-                infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
-                host.addresses = sorted({i[4][0] for i in infos})
-            except (OSError, UnicodeError):
-                host.addresses = []  # resolution failure: the request itself will report it
+            with host.resolve_lock:  # once per host, also when it fails
+                if host.addresses is None:
+                    try:
+                        infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+                        host.addresses = sorted({i[4][0] for i in infos})
+                    except (OSError, UnicodeError) as exc:
+                        host.resolve_error = f"cannot resolve host {name}: {getattr(exc, 'strerror', None) or exc}"
+                        host.addresses = []
         bad = [a for a in host.addresses if is_link_local(a)] or ([name] if is_link_local(name) else [])
         if bad:
             return (f"refused: {name} resolves to link-local address {bad[0]} "
