@@ -337,15 +337,37 @@ _ABBREV = {
 }
 
 
+_RX0 = re.compile(r"[A-ZÀ-ÞА-Я]")
+_RX1 = re.compile(r"[a-zß-ÿа-я]")
+_RX2 = re.compile(r"[0-9]")
+_RX3 = re.compile(r"(.)\1+")
+_RX4 = re.compile(r"^[\W_]+|[\W_]+$")
+_RX5 = re.compile(r"(?:[A-ZÀ-Þ]\.-?){1,3}[,;]?")
+_RX6 = re.compile(r"[A-ZÀ-Þ]{1,3}[,.]?")
+_RX7 = re.compile(r"(?<!\d)(1[5-9]|20)\d\d(?!\d)")
+_RX8 = re.compile(r"\(?\[?(1[5-9]|20)\d\d[a-z]?\]?\)?[.,:;]?")
+_RX9 = re.compile(r"\d+")
+_RX10 = re.compile(r"\d+\s*[-–—]+\s*\d+")
+_RX11 = re.compile(r"\d")
+_RX12 = re.compile(r"\d+\(\w+\)")
+_RX13 = re.compile(r"^\d+\(")
+_RX14 = re.compile(r"\.(?:com|org|net|edu|gov|html?|pdf)\b")
+_RX15 = re.compile(r"10\.\d{4,}/")
+_RX16 = re.compile(r"\d{1,3}\.")
+_RX17 = re.compile(r"[.?!][\"”’']?$")
+_RX18 = re.compile(r"[A-ZÀ-Þ][a-z]?\.")
+_RX19 = re.compile(r"[.,]$")
+
+
 def _shape(word: str) -> str:
-    s = re.sub(r"[A-ZÀ-ÞА-Я]", "A", word)
-    s = re.sub(r"[a-zß-ÿа-я]", "a", s)
-    s = re.sub(r"[0-9]", "0", s)
-    return re.sub(r"(.)\1+", r"\1\1", s)
+    s = _RX0.sub("A", word)
+    s = _RX1.sub("a", s)
+    s = _RX2.sub("0", s)
+    return _RX3.sub(r"\1\1", s)
 
 
 def _core(tok: str) -> str:
-    return re.sub(r"^[\W_]+|[\W_]+$", "", tok)
+    return _RX4.sub("", tok)
 
 
 def token_features(tokens: list[str]) -> list[list[str]]:
@@ -388,32 +410,26 @@ def token_features(tokens: list[str]) -> list[list[str]]:
             f.append("CAP")
         if core[:1].islower():
             f.append("LOW")
-        if re.fullmatch(r"(?:[A-ZÀ-Þ]\.-?){1,3}[,;]?", tok) or re.fullmatch(
-            r"[A-ZÀ-Þ]{1,3}[,.]?", tok
-        ):
+        if _RX5.fullmatch(tok) or _RX6.fullmatch(tok):
             f.append("INITIAL")
-        if re.search(r"(?<!\d)(1[5-9]|20)\d\d(?!\d)", tok):
+        if _RX7.search(tok):
             f.append("YEAR")
-            if re.fullmatch(r"\(?\[?(1[5-9]|20)\d\d[a-z]?\]?\)?[.,:;]?", tok):
+            if _RX8.fullmatch(tok):
                 f.append("YEARONLY")
             if seen_year:
                 f.append("YEAR2")
             seen_year = True
-        if re.fullmatch(r"\d+", core):
+        if _RX9.fullmatch(core):
             f.append(f"NUM{min(len(core), 5)}")
-        if re.search(r"\d+\s*[-–—]+\s*\d+", tok):
+        if _RX10.search(tok):
             f.append("RANGE")
-        if re.search(r"\d", tok):
+        if _RX11.search(tok):
             f.append("DIGIT")
-        if re.match(r"\d+\(\w+\)", core) or re.match(r"^\d+\(", tok):
+        if _RX12.match(core) or _RX13.match(tok):
             f.append("VOLNUM")
-        if (
-            "http" in low
-            or "www." in low
-            or re.search(r"\.(?:com|org|net|edu|gov|html?|pdf)\b", low)
-        ):
+        if "http" in low or "www." in low or _RX14.search(low):
             f.append("URL")
-        if re.search(r"10\.\d{4,}/", tok) or low.startswith("doi"):
+        if _RX15.search(tok) or low.startswith("doi"):
             f.append("DOI")
         if low in _MONTHS:
             f.append("MONTH")
@@ -449,7 +465,7 @@ def token_features(tokens: list[str]) -> list[list[str]]:
             f.append("POPEN")
         if ")" in tok:
             f.append("PCLOSE")
-        if (tok.startswith("[") and i == 0) or (re.fullmatch(r"\d{1,3}\.", tok) and i == 0):
+        if (tok.startswith("[") and i == 0) or (_RX16.fullmatch(tok) and i == 0):
             f.append("CITNUM")
         if in_quote:
             f.append("INQUOTE")
@@ -475,13 +491,11 @@ def token_features(tokens: list[str]) -> list[list[str]]:
             if in_quote:
                 seen_quote_close = True
             in_quote = False
-        ends = bool(re.search(r"[.?!][\"”’']?$", tok)) and not (
-            re.fullmatch(r"[A-ZÀ-Þ][a-z]?\.", tok) or low in _ABBREV
-        )
+        ends = bool(_RX17.search(tok)) and not (_RX18.fullmatch(tok) or low in _ABBREV)
         if ends:
             sentences += 1
         prev_end = ends
-        if low in _IN_WORDS and (i == 0 or re.search(r"[.,]$", tokens[i - 1])):
+        if low in _IN_WORDS and (i == 0 or _RX19.search(tokens[i - 1])):
             seen_in = True
         if low.strip(".") in _EDITOR_WORDS:
             seen_editor = True
@@ -558,16 +572,23 @@ def model_available() -> bool:
 
 def label(text: str) -> list[tuple[str, str]]:
     """(token, label) for each whitespace token; [] when the model is missing or text is empty."""
+    return label_with_confidence(text)[0]
+
+
+def label_with_confidence(text: str) -> tuple[list[tuple[str, str]], float]:
+    """Labels and the model's certainty of the whole labelling: the per-token geometric mean of
+    P(labels | tokens), 0..1."""
     tokens = tokenize(text)
     if not tokens:
-        return []
+        return [], 0.0
     tagger = _tagger()
     if tagger is None:
-        return []
+        return [], 0.0
     feats = token_features(tokens)
     with _lock:  # a crfsuite Tagger is not safe to share between threads
         tags = tagger.tag(feats)
-    return list(zip(tokens, tags, strict=True))
+        prob = tagger.probability(tags)
+    return list(zip(tokens, tags, strict=True)), prob ** (1.0 / len(tokens))
 
 
 def spans(labelled: list[tuple[str, str]]) -> list[tuple[str, str]]:

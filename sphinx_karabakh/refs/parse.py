@@ -705,10 +705,12 @@ def _parse(raw: str, line: int, category: str) -> Reference:
     return _parse_rules(raw, line, category)[0]
 
 
-def _parse_rules(raw: str, line: int, category: str) -> tuple[Reference, bool, _Segments | None]:
+def _parse_rules(
+    raw: str, line: int, category: str, w: _Work | None = None
+) -> tuple[Reference, bool, _Segments | None]:
     """The rule parser; the flag says whether its segmentation is trustworthy (a quoted or italic
     title after a clean author list, and nothing left over)."""
-    w = _prepare(raw)
+    w = w or _prepare(raw)
     ref = Reference(raw=raw, line=line, category=category)
     ref.url, ref.urldate, ref.doi, ref.isbn = w.url, w.urldate, w.doi, w.isbn
     ref.problems.extend(w.problems)
@@ -758,10 +760,11 @@ def _parse_rules(raw: str, line: int, category: str) -> tuple[Reference, bool, _
 
 def _parse_combined(raw: str, line: int, category: str) -> Reference:
     """Rules when they are sure of the segmentation, else the CRF (rules again without a model)."""
-    ref, trusted, seg = _parse_rules(raw, line, category)
+    w = _prepare(raw)
+    ref, trusted, seg = _parse_rules(raw, line, category, w)
     if trusted:
         return ref
-    crf_ref = _parse_crf(raw, line, category)
+    crf_ref = _parse_crf(raw, line, category, w)
     if crf_ref is None:
         return ref
     if (
@@ -840,15 +843,15 @@ def corporate(text: str) -> bool:
     return looks_corporate(text)
 
 
-def _parse_crf(raw: str, line: int, category: str) -> Reference | None:
+def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Reference | None:
     """Label the prepared string's tokens with the CRF and normalise the labelled spans.
 
     Returns None when the model is not available."""
     from sphinx_karabakh.refs import crf
 
-    w = _prepare(raw)
+    w = w or _prepare(raw)
     text = w.text.replace(IT_OPEN, "").replace(IT_CLOSE, "")
-    labelled = crf.label(text)
+    labelled, certainty = crf.label_with_confidence(text)
     if not labelled:
         return None
     first: dict[str, str] = {}
@@ -944,9 +947,10 @@ def _parse_crf(raw: str, line: int, category: str) -> Reference | None:
         ref.institution = ref.publisher
     score = 0.25 * bool(ref.authors) + 0.2 * bool(ref.year) + 0.3 * bool(ref.title)
     score += 0.25 * bool(ref.container or ref.publisher or ref.url)
-    ref.confidence = round(score, 2)
-    if ref.confidence < 0.35:
+    ref.confidence = round(0.5 * score + 0.5 * certainty, 2)
+    if score < 0.5 or certainty < 0.5 or ref.confidence < 0.5:
         ref.problems.append("parsed with low confidence; check this entry")
+    if score < 0.45 or ref.confidence < 0.35:
         ref.type = EntryType.MISC
     return ref
 
