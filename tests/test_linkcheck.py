@@ -336,3 +336,12 @@ def test_unresolvable_host_is_broken_without_request():
     assert [r.verdict for r in results] == [Verdict.BROKEN, Verdict.BROKEN]
     assert all("cannot resolve host no-such-host.invalid" in r.reason for r in results)
     assert next(iter(checker.hosts.values())).requests == 0
+
+
+def test_same_link_object_twice_and_equal_urls(server):
+    h = Hyperlink(server.url("/page/twice"), [CitedAt("a.rst", 1)])
+    h2 = Hyperlink(server.url("/page/twice"), [CitedAt("b.rst", 2)])
+    results, _ = check([h, h, h2])
+    assert [r.verdict for r in results] == [Verdict.OK] * 3
+    assert results[2].cited_at == (CitedAt("b.rst", 2),)
+    assert server.count("/page/twice") == 1

@@ -383,15 +383,22 @@ class Checker:
         self._deadline_at = None if c.deadline is None else t_start + c.deadline
         self._stop.clear()
         results: dict[int, CheckResult] = {}
-        index = {id(h): i for i, h in enumerate(links)}
+        index: dict[int, list[int]] = {}
+        for i, h in enumerate(links):
+            index.setdefault(id(h), []).append(i)
+        seen: set[int] = set()
 
         def emit(h: Hyperlink, r: CheckResult) -> None:
-            results[index[id(h)]] = r
+            for i in index[id(h)]:
+                results[i] = r
             if on_result is not None:
                 on_result(r)
 
         tasks: dict[str, _PageTask] = {}
         for h in links:
+            if id(h) in seen:  # the same object twice: one check, one result for both places
+                continue
+            seen.add(id(h))
             pre = self._precheck(h.url)
             if pre is not None:
                 emit(h, self._result(h, pre[0], reason=pre[1]))
