@@ -246,7 +246,7 @@ class _PageTask:
     need_body: bool
     anchors: set[str]
     want_text: bool
-    state: str = "queued"  # queued | done | reported
+    state: str = "queued"  # queued | done (by a worker) | reported (by the main thread)
     started: float = 0.0  # when its first request was sent (0: not yet)
 
 
@@ -476,6 +476,7 @@ class Checker:
                 break
             remaining -= 1
             task = flow.task
+            task.state = "reported"
             elapsed = time.monotonic() - task.started if task.started else 0.0
             flow.out.elapsed = elapsed
             for h in task.links:
@@ -495,8 +496,8 @@ class Checker:
                 flow.task.state = "reported"
                 for h in flow.task.links:
                     emit(h, self._judge(h, flow.out, now - flow.task.started))
-            for t in tasks:
-                if t.state in ("reported", "done"):
+            for t in tasks:  # not reported by the main thread (a late finisher is cut off too)
+                if t.state == "reported":
                     continue
                 for h in t.links:
                     if t.started:
