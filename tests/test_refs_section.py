@@ -292,3 +292,21 @@ def test_markdown_link_definitions_and_footnotes_are_not_references() -> None:
     )
     refs = find_reference_section(text).references
     assert [(r.label, r.line) for r in refs] == [("1", 5), ("2", 6)]
+
+
+def test_indented_dash_or_plus_and_a_number_alone_continue_a_hanging_entry() -> None:
+    text = (
+        "# References\n\n"
+        "Durret, F., & Kaastra, J. S. (2008). Clusters of galaxies. SSRv, 134,\n"
+        "    51\n"
+        "Anonyme. (1934). Torpilles et armes sous-marines, 25 p.\n"
+        "    + annexes, SHD Lorient\n"
+        "Yanitski, M. (2013). Tabloids. Bulgarian Speech 19 (1). 20\n"
+        "    – 24\n"
+    )
+    refs = find_reference_section(text).references
+    assert [r.text for r in refs] == [
+        "Durret, F., & Kaastra, J. S. (2008). Clusters of galaxies. SSRv, 134, 51",
+        "Anonyme. (1934). Torpilles et armes sous-marines, 25 p. + annexes, SHD Lorient",
+        "Yanitski, M. (2013). Tabloids. Bulgarian Speech 19 (1). 20 – 24",
+    ]

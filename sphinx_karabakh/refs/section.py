@@ -291,11 +291,11 @@ class ReferenceSection:
 
 def split_lines(text: str) -> list[str]:
     """Lines as editors count them: split on "\n" only (a form feed or U+2028 is not a new line),
-    "\r" and form feeds dropped."""
+    "\r" dropped (a form feed stays: it marks a PDF page break)."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line.rstrip("\r").replace("\f", " ") for line in lines]
+    return [line.rstrip("\r") for line in lines]
 
 
 def fold(text: str) -> str:
@@ -656,7 +656,14 @@ def split_section_lines(
             items.append((no, "", 0))  # a rule between groups
             continue
         stripped = line.strip()
-        if re.fullmatch(r"(?:page\s+)?\d{1,4}|[-–—]\s*\d{1,4}\s*[-–—]", stripped, re.IGNORECASE):
+        if re.fullmatch(r"(?:page\s+)?\d{1,4}|[-–—]\s*\d{1,4}\s*[-–—]", stripped, re.IGNORECASE) and (
+            "\f" in lines[no - 1]
+            or no == 1
+            or not lines[no - 2].strip()
+            or no >= len(lines)
+            or not lines[no].strip()
+            or "\f" in lines[no]
+        ):
             items.append((no, "", 0))  # a page number left by PDF extraction
             continue
         if re.match(r"^\[[^\]^]{1,40}\]:\s*<?(?:https?://|www\.|#|/)\S*>?(?:\s+[\"'(].*)?$", stripped):
@@ -681,8 +688,15 @@ def split_section_lines(
             continue
         body, label, marked = _strip_marker(text)
         block = blocks.get(pos, _Block("single"))
-        if marked and current is not None and not prev_blank and _out_of_sequence(current, label, prev_text):
-            marked, body, label = False, text, ""  # "[1]" wrapped onto a new line, not a new item
+        if (
+            marked
+            and current is not None
+            and not prev_blank
+            and (_out_of_sequence(current, label, prev_text) or indent > current.indent)
+        ):
+            # "[1]" wrapped onto a new line, or "- 24" / "+ annexes" on an indented continuation
+            # line: reference lists do not nest, so not a new item
+            marked, body, label = False, text, ""
         if current is not None and not marked and _ATTACHED_RE.match(body):
             new = False
         elif current is None or marked:
