@@ -22,6 +22,7 @@ is ``rate-limited``.  Hosts that resolve to link-local addresses are refused wit
 from __future__ import annotations
 
 import codecs
+import functools
 import heapq
 import re
 import socket
@@ -88,6 +89,7 @@ class Host:
         self.requests = 0
         self.addresses: list[str] | None = None  # resolved once
         self.resolve_error = ""
+        self.refusal = ""  # why requests to this host are refused (link-local), "" if they are not
         self.resolve_lock = threading.Lock()
 
     def acquire(self, deadline: float | None) -> None:
@@ -231,9 +233,19 @@ def page_key(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def _host_key(url: str) -> str:
-    p = urlsplit(url)
+@functools.lru_cache(maxsize=4096)
+def _netloc_key(scheme: str, netloc: str) -> str:
+    p = urlsplit(f"{scheme}://{netloc}/")
     return f"{(p.hostname or '').lower()}:{p.port or (443 if p.scheme == 'https' else 80)}"
+
+
+def _host_key(url: str) -> str:
+    """``host:port`` of a URL (cached per scheme + authority: called for every request)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        p = urlsplit(url)
+        return _netloc_key(p.scheme, p.netloc)
+    return _netloc_key(scheme.lower(), rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0])
 
 
 # --------------------------------------------------------------------------- the checker
@@ -789,21 +801,23 @@ class Checker:
     def _refuse_link_local(self, url: str, host: Host) -> str:
         if self.config.allow_link_local:
             return ""
+        if host.addresses is not None:
+            return host.refusal
         name = urlsplit(url).hostname or ""
-        if host.addresses is None:
-            with host.resolve_lock:  # once per host, also when it fails
-                if host.addresses is None:
-                    try:
-                        infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
-                        host.addresses = sorted({i[4][0] for i in infos})
-                    except (OSError, UnicodeError) as exc:
-                        host.resolve_error = f"cannot resolve host {name}: {getattr(exc, 'strerror', None) or exc}"
-                        host.addresses = []
-        bad = [a for a in host.addresses if is_link_local(a)] or ([name] if is_link_local(name) else [])
-        if bad:
-            return (f"refused: {name} resolves to link-local address {bad[0]} "
-                    f"(allow with --allow-link-local / karabakh_linkcheck_allow_link_local)")
-        return ""
+        with host.resolve_lock:  # once per host, also when it fails
+            if host.addresses is None:
+                try:
+                    infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+                    addresses = sorted({i[4][0] for i in infos})
+                except (OSError, UnicodeError) as exc:
+                    host.resolve_error = f"cannot resolve host {name}: {getattr(exc, 'strerror', None) or exc}"
+                    addresses = []
+                bad = [a for a in addresses if is_link_local(a)] or ([name] if is_link_local(name) else [])
+                if bad:
+                    host.refusal = (f"refused: {name} resolves to link-local address {bad[0]} "
+                                    f"(allow with --allow-link-local / karabakh_linkcheck_allow_link_local)")
+                host.addresses = addresses
+        return host.refusal
 
 
 # --------------------------------------------------------------------------- helpers

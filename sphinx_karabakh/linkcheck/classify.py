@@ -15,6 +15,8 @@ from sphinx_karabakh.linkcheck.model import Verdict
 CHECKED_SCHEMES = frozenset({"http", "https"})
 _MD_ESCAPE = re.compile(r"\\[_*\[\]()#+\-.!`{}<>|~\\]")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 
 
@@ -25,7 +27,7 @@ def precheck(url: str) -> tuple[Verdict, str] | None:
         return Verdict.PLACEHOLDER, f"placeholder link target {url!r}"
     if s.startswith("#"):
         return Verdict.PLACEHOLDER, f"same-page anchor {url!r} is not an external link"
-    if any(c.isspace() for c in url.strip()) or any(ord(c) < 32 for c in url):
+    if _SPACE_OR_CONTROL.search(s) or _CONTROL.search(url):
         return Verdict.MALFORMED, "whitespace or control character inside the URL"
     m = _MD_ESCAPE.search(s)
     if m:
