@@ -448,8 +448,6 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
         existing = next((v for k, v in f if k == "note"), "")
         f = [(k, v) for k, v in f if k != "note"]
         add("note", "; ".join(x for x in (note, existing) if x))
-    if why and not ref.title:
-        pass  # the raw text in note says it all
     return BibEntry(key, btype, f, ref, problems)
 
 

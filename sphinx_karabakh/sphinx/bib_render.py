@@ -81,7 +81,7 @@ def _stop(para: nodes.Element) -> str:
 
 
 def entry_nodes(
-    entry: BibEntry, anchor: str, source: str, *, show_bibtex: bool = True
+    entry: BibEntry, anchor: str, *, show_bibtex: bool = True
 ) -> nodes.container:
     """One bibliography entry, anchored at ``anchor``."""
     ref = entry.reference
