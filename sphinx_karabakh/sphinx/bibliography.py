@@ -184,8 +184,7 @@ class BibliographyDirective(_RefsDirective):
             )
             taken.add(anchor)
             anchors.append((entry.key, anchor))
-            root += br.entry_nodes(entry, anchor, show_bibtex="no-bibtex" not in self.options
-            )
+            root += br.entry_nodes(entry, anchor, show_bibtex="no-bibtex" not in self.options)
             if entry.problems:  # one warning per entry, every problem named
                 logger.warning(
                     "reference %s: %s",
