@@ -289,7 +289,7 @@ def passage_xref(passage_id: str, contnode: nodes.Node | None = None) -> pending
         refwarn=False,
     )
     if contnode is None:
-        contnode = nodes.literal(passage_id, passage_id, classes=["karabakh-pid"])
+        contnode = nodes.inline(passage_id, passage_id, classes=["karabakh-pid"])
     ref += contnode
     return ref
 

@@ -86,11 +86,10 @@ class FillPlaceholders(SphinxPostTransform):
             if len(seen) > 1 or nth > 1:
                 para += nodes.Text(", " if nth == 1 else " ")
             label = domain._title(record.docname) if nth == 1 else f"({nth})"
-            classes = ["karabakh-quoted-in-link"]
+            text: nodes.Node = nodes.Text(label)
             if record.verdict != "verified":
-                classes.append("karabakh-quoted-in-misquote")
                 label += " [misquote]"
-            text = nodes.inline(label, label, classes=classes)
+                text = nodes.inline(label, label, classes=["karabakh-quoted-in-misquote"])
             para += place_xref(record.docname, record.anchor, text, f"line {record.lineno}")
         return [para]
 
