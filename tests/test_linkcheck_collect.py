@@ -158,3 +158,19 @@ def test_url_list(tmp_path):
 def test_precheck(url, verdict):
     got = precheck(url)
     assert (got[0] if got else None) is verdict
+
+
+def test_seeds_dir_with_metadata(seeds_dir):
+    links = LinkSet()
+    collect_sources_dir(links, seeds_dir)
+    url = "https://www.ponarseurasia.org/karabakh-after-the-44-day-war-russian-peacekeepers-and-patterns/"
+    meta = links.get(url)
+    assert meta is not None and meta.cited_at[0].key == "valiyev-2021"
+    assert meta.cited_at[0].file.endswith("sources.toml") and meta.cited_at[0].line > 0
+    assert links.get("#") is not None and len(links) > 20
+
+
+def test_bad_sources_toml(tmp_path):
+    (tmp_path / "sources.toml").write_text("[[source]\nid = 'x'\n")
+    with pytest.raises(CollectError, match=r"sources\.toml: not TOML"):
+        collect_sources_dir(LinkSet(), tmp_path)

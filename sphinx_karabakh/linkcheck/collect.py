@@ -210,11 +210,35 @@ def collect_text(links: LinkSet, path: Path, *, key: str = "", display: str | No
     return n
 
 
+def collect_sources_metadata(links: LinkSet, path: Path) -> int:
+    """The ``url`` of every ``[[source]]`` in a ``sources.toml`` (cited as the source ID, file:line)."""
+    import tomllib
+
+    text = _read(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CollectError(f"{path}: not TOML: {exc}") from exc
+    lines = text.splitlines()
+    n = 0
+    for src in data.get("source", []) if isinstance(data.get("source"), list) else []:
+        url = str(src.get("url", "") or "").strip() if isinstance(src, dict) else ""
+        if not url:
+            continue
+        line = next((i + 1 for i, ln in enumerate(lines) if re.match(r"\s*url\s*=", ln) and url in ln), 0)
+        links.add(url, CitedAt(file=str(path), line=line, key=str(src.get("id", ""))))
+        n += 1
+    return n
+
+
 def collect_sources_dir(links: LinkSet, directory: Path) -> int:
-    """Every ``.txt``/``.md``/``.markdown`` file under a directory (sorted, recursive)."""
+    """Every ``.txt``/``.md``/``.markdown`` file under a directory (sorted, recursive), and the
+    source URLs of a ``sources.toml`` beside them."""
     if not directory.is_dir():
         raise CollectError(f"{directory}: not a directory")
     n = 0
+    if (directory / "sources.toml").is_file():
+        n += collect_sources_metadata(links, directory / "sources.toml")
     for p in sorted(directory.rglob("*")):
         if p.is_file() and p.suffix.lower() in {".txt", ".md", ".markdown"}:
             n += collect_text(links, p)
