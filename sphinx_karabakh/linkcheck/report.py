@@ -149,7 +149,8 @@ def summary(results: list[CheckResult], *, failing=None, elapsed: float | None =
             lines.append(f"  {r.verdict}{status} {r.url}")
             lines.append(f"      {r.reason}")
             for c in r.cited_at:
-                lines.append(f"      cited at {c}")
+                key = f" ({c.key})" if c.key and c.file else ""
+                lines.append(f"      cited at {c}{key}")
     return "\n".join(lines)
 
 
