@@ -310,3 +310,13 @@ def test_indented_dash_or_plus_and_a_number_alone_continue_a_hanging_entry() -> 
         "Anonyme. (1934). Torpilles et armes sous-marines, 25 p. + annexes, SHD Lorient",
         "Yanitski, M. (2013). Tabloids. Bulgarian Speech 19 (1). 20 – 24",
     ]
+
+
+def test_same_level_category_headings_and_a_numbered_chapter_after() -> None:
+    text = (
+        "## References\n\n## Primary Sources\n\n- Treaty of Kars, 1921. Moscow.\n\n"
+        "## Secondary Literature\n\n- Smith, J. (2020). A book. Press.\n\n"
+        "## Chapter 2: The War\n\nSmith, J. (2020) wrote much.\n"
+    )
+    refs = find_reference_section(text).references
+    assert [(r.category, r.line) for r in refs] == [("Primary Sources", 5), ("Secondary Literature", 9)]

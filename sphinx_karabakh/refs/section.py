@@ -342,6 +342,8 @@ def _is_category_title(title: str) -> bool:
     words = key.split()
     if not words or len(words) > 6 or _is_end_heading(title):
         return False
+    if any(c.isdigit() for c in title) or ":" in title:
+        return False  # "Chapter 2: The War" is a new part, not a kind of reference
     return any(w in _CATEGORY_WORDS for w in words)
 
 
