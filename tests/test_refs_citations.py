@@ -199,3 +199,9 @@ def test_citations_written_as_markdown_links() -> None:
         ("Doe and Lee 2019", "parenthetical", "2019"),
         ("Rose (1998)", "narrative", "1998"),
     ]
+
+
+def test_badly_parsed_entry_can_still_be_cited_by_raw_name_and_year() -> None:
+    entries = to_entries([Reference(raw="Garbled, X. blah 2015 something", confidence=0.1)])
+    keys = [r.key for r in resolve_all(find_citations("as said (Garbled 2015)"), entries)]
+    assert keys == [entries[0].key]

@@ -434,7 +434,9 @@ def _targets(entries: Sequence[BibEntry], raws: Sequence[RawReference]) -> list[
     for i, e in enumerate(entries):
         ref = e.reference
         people = ref.authors or ref.editors
-        m = re.search(r"\d{4}", ref.year or "")
+        # the parser's fields first; when it found no year or no names, read them off the raw
+        # text, so that a badly parsed entry can still be cited
+        m = re.search(r"\d{4}", ref.year or "") or re.search(r"(?<!\d)(?:1[5-9]\d\d|20\d\d)(?!\d)", ref.raw)
         year = m.group(0) if m else ""
         base_suffix = re.match(r".*?\d{4}([a-z]+)\d*$", e.key)
         suffix = (ref.year_suffix or (base_suffix.group(1) if base_suffix else "")).lower()
@@ -444,7 +446,8 @@ def _targets(entries: Sequence[BibEntry], raws: Sequence[RawReference]) -> list[
                 key=e.key,
                 year=year,
                 suffix=suffix,
-                families=tuple(norm(p.last or p.family) for p in people if not p.corporate),
+                families=tuple(norm(p.last or p.family) for p in people if not p.corporate)
+                or _raw_family(ref.raw),
                 corporate=tuple(tuple(_words(p.family)) for p in people if p.corporate),
                 title=norm(ref.title),
                 title_words=tuple(_words(ref.title)),
@@ -454,6 +457,12 @@ def _targets(entries: Sequence[BibEntry], raws: Sequence[RawReference]) -> list[
             )
         )
     return out
+
+
+def _raw_family(raw: str) -> tuple[str, ...]:
+    """"Smith, J. …" -> ("smith",): the first name-like word of a reference the parser missed."""
+    m = re.match(rf"^\W*({_CAPWORD})", raw)
+    return (norm(m.group(1)),) if m else ()
 
 
 def _sim(cited: str, family: str) -> float:
