@@ -205,3 +205,8 @@ def test_badly_parsed_entry_can_still_be_cited_by_raw_name_and_year() -> None:
     entries = to_entries([Reference(raw="Garbled, X. blah 2015 something", confidence=0.1)])
     keys = [r.key for r in resolve_all(find_citations("as said (Garbled 2015)"), entries)]
     assert keys == [entries[0].key]
+
+
+def test_a_short_name_is_not_a_prefix_of_a_longer_one() -> None:
+    entries = to_entries([Reference(raw="r", authors=(Person("Kimball", "A."),), year="2020", title="T", confidence=1)])
+    assert [r.key for r in resolve_all(find_citations("(Kim 2020) (Kimbal 2020)"), entries)] == [None, "kimball2020"]

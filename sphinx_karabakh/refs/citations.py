@@ -471,9 +471,10 @@ def _sim(cited: str, family: str) -> float:
     if cited == family:
         return 1.0
     best = fuzz.ratio(cited, family) / 100
-    if len(cited) >= 3 and family.startswith(cited):
+    # a name cut short by a letter or two ("Rác" for "Rácz"), not a different name ("Kim", "Kimball")
+    if len(cited) >= 3 and family.startswith(cited) and len(family) - len(cited) <= 2:
         best = max(best, 0.9)
-    if len(family) >= 3 and cited.startswith(family) and len(family) >= 0.6 * len(cited):
+    if len(family) >= 3 and cited.startswith(family) and len(cited) - len(family) <= 2:
         best = max(best, 0.85)
     return best if best >= 0.75 else best * 0.5
 
