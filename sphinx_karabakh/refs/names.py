@@ -117,7 +117,7 @@ _FUNCTION_WORDS = frozenset({"of", "for", "the", "on", "in", "für", "du"})
 
 _ETAL = re.compile(r",?\s*(?:\bet\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b|…|\.\.\.)", re.I)
 _EDS = re.compile(
-    r"\(\s*(?:eds?|editors?|hrsg|hg|coord|dir|comp|ed\.?\s*by)\s*\.?\s*\)|"
+    r"\(\s*(?:eds?|editors?|hrsg|hg|coords?|dirs?|comps?|éds?|édit|ed\.?\s*by|ed\.?\s*(?:and|&)\s*trans)\s*\.?\s*\)|"
     r",?\s*\b(?:eds?|editors?|hrsg|hg|édit|éd|dir|coords?|comps?)\b\.?\s*$",
     re.I,
 )

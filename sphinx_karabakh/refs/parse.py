@@ -774,6 +774,11 @@ def _parse_combined(raw: str, line: int, category: str) -> Reference:
         and seg is not None
         and seg.author_date
         and fold_text(crf_ref.title) == fold_text(seg.authors)
+        and looks_corporate(seg.authors, by_length=False)
+        and fold_text(ref.title)
+        not in fold_text(
+            f"{crf_ref.address} {crf_ref.publisher} {crf_ref.container} {crf_ref.note}"
+        )
     ):
         # "Organisation for Economic Co-operation and Development. (2019). Title." -- the CRF took
         # the corporate author for a title; the rules saw the author-date shape.
@@ -921,7 +926,7 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
             ref.year = year
     if "pages" in first:
         ref.pages = clean_pages(first["pages"])
-    ref.publisher = strip_markup(first.get("publisher", "")).strip(" .,;:")
+    ref.publisher = _clean_place(first.get("publisher", ""))
     m = re.search(
         r",\s*((?:\d+(?:st|nd|rd|th)|first|second|third|revised)\s+(?:ed(?:ition|n)?)\.?)$",
         ref.publisher,
@@ -930,7 +935,7 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
     if m:
         ref.publisher = ref.publisher[: m.start()]
         first.setdefault("edition", m.group(1))
-    ref.address = strip_markup(first.get("location", "")).strip(" .,;:")
+    ref.address = _clean_place(first.get("location", ""))
     m = re.match(r"^(\([^)]{2,15}\))[,\s]+(.+)$", ref.address)
     if m and ref.container:  # "(OSDI), Savannah, GA" -- the abbreviation belongs to the proceedings
         ref.container, ref.address = f"{ref.container} {m.group(1)}", m.group(2)
@@ -953,6 +958,17 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
     if score < 0.45 or ref.confidence < 0.35:
         ref.type = EntryType.MISC
     return ref
+
+
+def _clean_place(text: str) -> str:
+    """Publisher or place as labelled: no markup, no unbalanced brackets, no 'from'."""
+    t = strip_markup(text).strip(" .,;:")
+    t = re.sub(r"^(?:from|at|by)\s+", "", t, flags=re.I)
+    if t.count("(") != t.count(")"):
+        t = t.replace("(", "").replace(")", "")
+    if t.count("[") != t.count("]"):
+        t = t.replace("[", "").replace("]", "")
+    return t.strip(" .,;:")
 
 
 def _volume_span(text: str) -> tuple[str, str, str, str]:
