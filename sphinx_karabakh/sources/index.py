@@ -53,20 +53,23 @@ class WordIndex:
         limit: int = 8,
         budget: int = 8_000,
         pool: int = 32,
-        probe: int = 5_000,
+        probe: int = 20_000,
         keep: int = 256,
+        wide: int = 1_024,
     ) -> list[object]:
         """Keys of the ``limit`` paragraphs most likely to hold a quote.
 
-        ``words`` are the quote's lower-cased words, ``phrases`` its word pairs as typed
-        (``"ganja in"``).  Three cheap steps, none a scan of the corpus:
+        ``words`` are the quote's lower-cased words, ``phrases`` its runs of two and three words
+        as typed (``"ganja in"``, ``"ganja in karabakh"``).  Three cheap steps, none a scan of the corpus:
 
-        1. the rarest words (as many as fit in ``budget`` postings) vote; the ``pool`` best
-           paragraphs are kept -- robust to a changed word, which just has other postings;
-        2. for the two rarest words (``df <= probe``), every paragraph holding the word is
-           probed for a phrase of the quote around that word (a substring test) -- this finds
-           the paragraph even when each word of the quote is common;
-        3. the union is ranked by how many of the quote's phrases and words each holds.
+        1. for the rarest word (then the next, if needed; ``df <= probe``), every paragraph
+           holding it is probed for a phrase of the quote around it (a substring test) -- this
+           finds the paragraph even when every word of the quote is common;
+        2. unless that found a paragraph holding most of the quote, the rarest words (as many
+           as fit in ``budget`` postings) vote and the ``pool`` best paragraphs join (all those
+           tied for the best vote, up to ``wide``, when the pool is one tie) -- robust to a
+           changed word, which just has other postings;
+        3. the candidates are ranked by how many of the quote's phrases and words each holds.
         """
         known = sorted((len(self.postings[w]), w) for w in set(words) if w in self.postings)
         if not known:
@@ -74,12 +77,17 @@ class WordIndex:
         texts = self.texts
         all_words = [w for _, w in known]
 
+        weights = [p.count(" ") + 1 for p in phrases]  # a three-word phrase counts three
+
         def score(o: int) -> int:
             low = texts[o]
-            return 2 * sum(1 for p in phrases if p in low) + sum(1 for w in all_words if w in low)
+            hit = sum(wt for p, wt in zip(phrases, weights, strict=True) if p in low)
+            return hit + sum(1 for w in all_words if w in low)
 
         # step 2 first: it is cheap and usually decisive
         ordinals: dict[int, None] = {}
+        scored: list[tuple[int, int, int]] = []
+        good = False
         for df, w in known[:2]:
             if df > probe:
                 break
@@ -87,10 +95,14 @@ class WordIndex:
             if not around:
                 continue
             hits = [o for o in self.postings[w] if any(p in texts[o] for p in around)]
-            if len(hits) <= keep:
-                ordinals.update(dict.fromkeys(hits))
-        scored = sorted((-score(o), rank, o) for rank, o in enumerate(ordinals))
-        good = scored and -scored[0][0] >= len(phrases) + len(all_words) // 2
+            if len(hits) > keep:  # a common phrase: keep the paragraphs holding most of the quote
+                ranked = sorted((-score(o), o) for o in hits)
+                hits = [o for _, o in ranked[:keep]]
+            ordinals.update(dict.fromkeys(hits))
+            scored = sorted((-score(o), rank, o) for rank, o in enumerate(ordinals))
+            good = bool(scored) and -scored[0][0] >= (sum(weights) + len(all_words)) // 2
+            if good:
+                break
         if not good:
             # step 1: the rarest words vote (a changed word may have broken every phrase)
             chosen, spent = [], 0
@@ -100,7 +112,12 @@ class WordIndex:
                 chosen.append(w)
                 spent += df
             votes = Counter(chain.from_iterable(self.postings[w] for w in chosen))
-            extra = [o for o, _ in votes.most_common(pool) if o not in ordinals]
+            top = votes.most_common(pool)
+            if len(votes) > pool and top[0][1] == top[-1][1]:
+                # a tie all through the pool: rank every paragraph with the best vote instead
+                best = top[0][1]
+                top = [(o, c) for o, c in votes.items() if c == best][:wide]
+            extra = [o for o, _ in top if o not in ordinals]
             n = len(scored)
             scored += [(-score(o), n + rank, o) for rank, o in enumerate(extra)]
             scored.sort()

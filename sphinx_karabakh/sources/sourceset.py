@@ -162,7 +162,11 @@ class SourceSet(Mapping[str, Source]):
     def _indexed_targets(self, q: TypedQuote, source: Source | None = None) -> list[Target]:
         out = []
         limit = 8 if source is None else 40
-        phrases = [f"{a} {b}" for frag in q.fragments for a, b in pairwise(frag.lower().split(" "))]
+        phrases = []
+        for frag in q.fragments:
+            ws = frag.lower().split(" ")
+            phrases += [f"{a} {b}" for a, b in pairwise(ws)]
+            phrases += [" ".join(ws[i : i + 3]) for i in range(len(ws) - 2)]
         found = self.index().candidates(q.tokens, phrases, limit=limit)
         for sid, pid in found:  # type: ignore[misc]
             if source is not None and sid != source.id:
