@@ -11,9 +11,10 @@ What it does (deterministic, seeded):
      passage anchored, with "quoted in" lists) and an index with ``karabakh:sources-table``;
    * ``plain/``: the same pages in plain Sphinx: every quote a literal block quote with a
      hand-written attribution line, every source page its paragraphs as text, the index a table.
-3. Builds both in this run, each into a fresh output directory with the same ``-j``, and prints
-   the wall-clock times and their ratio (goal: karabakh / plain <= 1.3). ``--repeat N`` builds each
-   N times (alternating) and keeps the fastest. Writes ``bench/out/build.json``.
+3. Builds both in this run (``sphinx-build -E``), each into a fresh output directory with the
+   same ``-j``, and prints the wall-clock and CPU times and their ratios (goal: karabakh / plain
+   <= 1.3). ``--repeat N`` (default 2) builds each N times, alternating, and keeps the fastest;
+   on a shared machine the CPU ratio is the steadier figure. Writes ``bench/out/build.json``.
 
 Run: ``.venv/bin/python bench/build.py`` (``--jobs 2``, ``--repeat 3``, ``--quick`` for a small run).
 """
