@@ -276,8 +276,8 @@ def _person_like(text: str) -> bool:
 
 def split_names(text: str) -> tuple[Person, ...]:
     """Split an author/editor string into persons. Never raises; '' gives ()."""
-    text = _ETAL.sub("", text or "")
-    text = _EDS.sub("", text)
+    text = _ETAL.sub("", (text or "").strip(" ,;:"))
+    text = _EDS.sub("", text.strip(" ,;:"))
     text = re.sub(
         r"^\s*(?:in|by|eds?\.(?:\s*by)?|edited(?:\s+and\s+translated)?\s+by|hrsg\.\s*v\.|hg\.\s*v\.)\s*:?\s+",
         "",

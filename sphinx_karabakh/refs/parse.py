@@ -897,7 +897,13 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
     if "author" in first:
         ref.authors = split_names(first["author"])
     if "editor" in first:
-        ref.editors = split_names(first["editor"])
+        ed = first["editor"]
+        ends = [e for e in _sentence_ends(ed) if e < len(ed.rstrip()) - 1]
+        if ends and _namelike(
+            ed[: ends[0]]
+        ):  # "Edited by G. Baum and E. Reuss. Fifty-nine volumes"
+            ed = ed[: ends[0]]
+        ref.editors = split_names(ed)
     date = first.get("date", "")
     ym = YEAR_RE.search(date) or YEAR_RE.search(text)
     if ym:
