@@ -734,11 +734,20 @@ def split_section_lines(
             if block.paragraph:
                 new = short and strong
             else:
-                new = (short and strong) or (
-                    _ends_terminal(prev_text)
-                    and (
+                new = (
+                    (short and strong)
+                    or (
+                        _ends_terminal(prev_text)
+                        and (
+                            strong
+                            or (short and (_looks_like_start(body) or body[:1].isupper() or body[:1] in "\"“'‘["))
+                        )
+                    )
+                    # "Surname, X. … 2007." after a line that does not stop mid-list ("," "and")
+                    or (
                         strong
-                        or (short and (_looks_like_start(body) or body[:1].isupper() or body[:1] in "\"“'‘["))
+                        and bool(_YEAR_RE.search(body[:90]))
+                        and not re.search(r"(?:[,;:&]|\band|\bet|\bin)$", prev_text.rstrip(), re.IGNORECASE)
                     )
                 )
         if new:
