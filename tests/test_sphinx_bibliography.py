@@ -226,3 +226,17 @@ def test_changed_document_is_read_again(make_app, sphinx_test_tempdir, rootdir):
     bib = page(app, "bib")
     assert "brown2011" in bib.ids and "brown2010" not in bib.ids
     assert "brown2011" in (Path(app.outdir) / "_bibtex" / "paper.bib").read_text(encoding="utf-8")
+
+
+@pytest.mark.sphinx("html", testroot="bib-rst", srcdir="bib-rst-entries")
+def test_entries_only_list_and_no_bibtex_option(app):
+    (Path(app.srcdir) / "list.txt").write_text(
+        "Smith, J. (2020). One & only. Press.\n\nDoe, K. (2019). Two. Journal, 3(1), 1-2.\n", encoding="utf-8")
+    (Path(app.srcdir) / "bib.rst").write_text(
+        "List\n====\n\n.. karabakh:bibliography:: list.txt\n   :entries-only:\n   :no-bibtex:\n", encoding="utf-8")
+    app.build()
+    bib = page(app, "bib")
+    assert "smith2020" in bib.ids and "doe2019" in bib.ids
+    assert "karabakh-bibtex" not in bib.html
+    assert "One &amp; only" in bib.html
+    assert (Path(app.outdir) / "_bibtex" / "list.bib").exists()
