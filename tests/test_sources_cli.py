@@ -169,3 +169,28 @@ def test_lock_check_command(tmp_path, capsys, seeds_dir):
     )
     row = json.loads(capsys.readouterr().out)
     assert row["kind"] == "changed" and row["new"] == "legiec-2020:p6" and "{+2,500" in row["diff"]
+
+
+def test_quotes_verify_reads_stdin(seeds_dir):
+    lines = [
+        json.dumps({"text": "Armenia capitulated"}),
+        json.dumps({"text": "Armenia won", "source": "legiec-2020"}),
+    ]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx_karabakh",
+            "quotes",
+            "verify",
+            "--sources",
+            str(seeds_dir),
+            "-",
+            "--json",
+        ],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1, out.stderr
+    assert [json.loads(x)["verdict"] for x in out.stdout.splitlines()] == ["verified", "not-found"]
