@@ -322,3 +322,12 @@ def test_quote_attributed_to_the_wrong_source(seeds):
     )
     assert r.verdict is Verdict.MISQUOTE
     assert r.source == "valiyev-2021" and "not in legiec-2020" in r.reason
+
+
+def test_sourceset_pickles(seeds):
+    import pickle
+
+    seeds.index()
+    again = pickle.loads(pickle.dumps(seeds))
+    assert list(again) == list(seeds)
+    assert again.verify("The truce is a diplomatic success for Russia").passage == "legiec-2020:p3"

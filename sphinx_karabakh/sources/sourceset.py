@@ -42,6 +42,17 @@ class SourceSet(Mapping[str, Source]):
         self._index: WordIndex | None = None
         self._index_lock = Lock()
 
+    def __getstate__(self) -> dict:
+        """Picklable (Sphinx may pickle what it keeps): the lock and the index are rebuilt."""
+        state = self.__dict__.copy()
+        state["_index"] = None
+        del state["_index_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._index_lock = Lock()
+
     # Mapping
     def __getitem__(self, key: str) -> Source:
         return self._sources[key]
