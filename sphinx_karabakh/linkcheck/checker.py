@@ -28,11 +28,9 @@ import re
 import socket
 import threading
 import time
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
@@ -219,6 +217,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     value = value.strip()
     if value.isdigit():
         return float(value)
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -340,6 +340,8 @@ class Checker:
         s = requests.Session()
         # Without proxy variables in the environment, skip requests' per-request environment
         # look-ups (proxies, netrc): a large share of its CPU time per request.
+        import urllib.request
+
         s.trust_env = bool(urllib.request.getproxies())
         c = self.config
         adapter = HTTPAdapter(
