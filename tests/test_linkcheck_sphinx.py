@@ -84,9 +84,10 @@ def test_builder_clean_project_passes_and_warning_is_suppressible(make_app, tmp_
     assert app.statuscode == 1  # suppressing the warning does not hide the failure from CI
     app3 = make_app("citecheck", srcdir=src, freshenv=True,
                     confoverrides={"karabakh_linkcheck_bibfiles": [], "karabakh_linkcheck_cache": "",
-                                   "karabakh_linkcheck_ignore": ["/status/"]})
+                                   "karabakh_linkcheck_ignore": ["/status/", "(unclosed"]})
     app3.build()
     assert app3.statuscode == 0
+    assert "'(unclosed' is not a regular expression" in app3._warning.getvalue()
 
 
 def test_builder_content_check_of_quoted_sources(make_app, tmp_path, rootdir, server):

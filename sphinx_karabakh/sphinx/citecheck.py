@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import threading
 import time
 from pathlib import Path
@@ -149,6 +150,14 @@ class CiteCheckBuilder(Builder):
 
     def _check_config(self) -> CheckConfig:
         cfg = self.config
+        ignore = []
+        for rx in cfg.karabakh_linkcheck_ignore:
+            try:
+                re.compile(rx)
+                ignore.append(rx)
+            except (re.error, TypeError) as exc:
+                logger.warning("karabakh_linkcheck_ignore: %r is not a regular expression (%s); left out",
+                               rx, exc, type="karabakh", subtype="link")
         return CheckConfig(
             workers=max(1, int(cfg.karabakh_linkcheck_workers)),
             per_host=max(1, int(cfg.karabakh_linkcheck_per_host)),
@@ -156,7 +165,7 @@ class CiteCheckBuilder(Builder):
             deadline=None
             if cfg.karabakh_linkcheck_deadline is None
             else float(cfg.karabakh_linkcheck_deadline),
-            ignore=tuple(cfg.karabakh_linkcheck_ignore),
+            ignore=tuple(ignore),
             allow_link_local=bool(cfg.karabakh_linkcheck_allow_link_local),
             retry_after_max=float(cfg.karabakh_linkcheck_retry_after_max),
             timeout_fails=bool(cfg.karabakh_linkcheck_timeout_fails),
