@@ -37,6 +37,31 @@ PARTICLES = frozenset(
         "y",
     ]
 )
+_CAP_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "du",
+        "des",
+        "dos",
+        "das",
+        "le",
+        "la",
+        "ten",
+        "ter",
+        "el",
+        "al",
+        "bin",
+        "ibn",
+        "abu",
+        "ben",
+    ]
+)
 SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "jun.", "sen."})
 CORPORATE_WORDS = frozenset(
     [
@@ -240,6 +265,9 @@ def _person_natural(text: str) -> Person:
     if i < len(words) - 1:
         given = " ".join(words[:i])
         particle, fam = _split_particle(" ".join(words[i:]))
+    elif len(words) >= 3 and words[-2].lower() in _CAP_PARTICLES and words[-2][0].isupper():
+        # "Salah El Hihi", "Vincent Van Gogh": a capitalised particle stays with the family name
+        given, fam, particle = " ".join(words[:-2]), " ".join(words[-2:]), ""
     else:
         given, fam, particle = " ".join(words[:-1]), words[-1], ""
     return Person(family=_titlecase_upper(fam), given=given, particle=particle, suffix=suffix)
