@@ -258,8 +258,7 @@ def attribution(
     attr = nodes.attribution(classes=["karabakh-attribution"])
     who = ", ".join(meta.authors) or meta.publisher
     if who:
-        attr += nodes.inline(who, who, classes=["karabakh-authors"])
-        attr += nodes.Text(", ")
+        attr += nodes.Text(f"{who}, ")
     title = meta.title or meta.id
     attr += nodes.emphasis(title, title, classes=["karabakh-title"])
     if passage_id:
@@ -510,8 +509,9 @@ class SourceDirective(KarabakhDirective):
         link += nodes.Text(f"¶ {para.id}")
         text = nodes.paragraph(classes=["karabakh-passage-text"])
         text += link
-        # Few nodes per passage (a handbook has thousands): the text before the first sentence
-        # joins the permalink's trailing space, the gap after a sentence ends its span.
+        # Few nodes per passage (a handbook has thousands): the space after the permalink and
+        # any text before the first sentence make one node, the gap after a sentence ends its
+        # span.
         sentences = source.sentences(para.id)
         first = sentences[0].start if sentences else para.end
         text += nodes.Text(" " + shown.cut(para.start, first).lstrip())

@@ -289,7 +289,7 @@ def passage_xref(passage_id: str, contnode: nodes.Node | None = None) -> pending
         refwarn=False,
     )
     if contnode is None:
-        contnode = nodes.inline(passage_id, passage_id, classes=["karabakh-pid"])
+        contnode = nodes.Text(passage_id)  # styled by its container's CSS (karabakh.css)
     ref += contnode
     return ref
 
