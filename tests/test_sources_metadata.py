@@ -73,3 +73,10 @@ def test_cli_reports_bad_metadata_with_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("sphinx-karabakh: error: ") and "sources.toml:4:" in err
     assert "Traceback" not in err
+
+
+def test_metadata_by_another_name_must_exist(tmp_path):
+    (tmp_path / "a.txt").write_text("Text.\n", encoding="utf-8")
+    assert list(load_sources(tmp_path)) == ["a"]  # default name absent: every file is a source
+    with pytest.raises(SourceError, match="metadata file not found"):
+        load_sources(tmp_path, metadata="meta.toml")

@@ -33,6 +33,7 @@ SOURCE_KEYS = {
     "end_marker",
 }
 FORMATS = ("text", "markdown")
+DEFAULT_METADATA = "sources.toml"
 _ID_RX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _EXT_FORMAT = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text"}
 
@@ -318,7 +319,8 @@ def load_sources(
     """All sources of ``directory`` as a SourceSet.
 
     Metadata comes from ``directory/metadata``; when that file is absent and
-    ``discover_missing`` is true, every ``*.txt``/``*.md`` file is a source (ID = file stem).
+    ``discover_missing`` is true and it has the default name, every ``*.txt``/``*.md`` file
+    is a source (ID = file stem).
     """
     from sphinx_karabakh.sources.sourceset import SourceSet
 
@@ -326,7 +328,8 @@ def load_sources(
     if not directory.is_dir():
         raise SourceError("sources directory not found", directory)
     meta_path = directory / metadata
-    if meta_path.is_file() or not discover_missing:
+    # a metadata file asked for by another name must exist; the default one may be absent
+    if meta_path.is_file() or not discover_missing or meta_path.name != DEFAULT_METADATA:
         metas = parse_metadata(meta_path)
     else:
         metas = discover(directory)
