@@ -87,12 +87,15 @@ def runcheck(name: str, fmt: str, result: str, cmd: list[str], port: int, *, nos
     args = [sys.executable, str(SHARED / "runcheck.py"), "--name", name, "--format", fmt, "--result", result,
             "--expected", f"{stem}.expected.json", "--manifest", f"{stem}.manifest.json",
             "--farm", f"127.0.0.2:{port}", "--time-limit", str(time_limit), "--out-dir", "runs", "--", *cmd]
+    load = os.getloadavg()[0]
     p = subprocess.run(args, text=True, capture_output=True, cwd=WORK)
-    print(p.stdout.strip() or p.stderr.strip(), flush=True)
+    print(f"{p.stdout.strip() or p.stderr.strip()}  (load avg {load:.1f} on {os.cpu_count()} CPUs)", flush=True)
     rec_path = WORK / "runs" / f"{name}.score.json"
     if not rec_path.exists():
         raise SystemExit(f"bench: runcheck failed for {name}: {p.stderr}")
-    return json.loads(rec_path.read_text())
+    rec = json.loads(rec_path.read_text())
+    rec["load_avg_before"] = round(load, 2)
+    return rec
 
 
 def main() -> int:
