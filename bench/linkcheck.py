@@ -220,6 +220,7 @@ def bench(port: int, a: argparse.Namespace) -> int:
                          "max_redirects": d.max_redirects},
         "goals": goals,
         "runs": {n: {"wall_s": r["wall_s"], "rc": r["rc"], "timed_out": r["timed_out"],
+                     "load_avg_before": r.get("load_avg_before"),
                      "strict": r["score"]["strict"], "health": r["score"]["health"], "n": r["score"]["n"],
                      "requests": r["farm_stats"].get("requests", {}).get("total", 0),
                      "command": r["command"]} for n, r in recs.items()},
