@@ -41,6 +41,7 @@ def test_parse_json(capsys) -> None:
     assert {"key", "type", "confidence", "raw", "line", "fields", "problems"} <= set(first)
     assert first["line"] == 115 and first["raw"].startswith("Askerov, A., Brooks")
     assert 0 <= first["confidence"] <= 1
+    assert all(e["label"] == "" for e in entries)  # seed 004's list is not numbered
     racz = next(e for e in entries if e["key"] == "racz2021")
     assert racz["type"] == "online" and racz["fields"]["urldate"] == "2022-09-25"
 

@@ -81,7 +81,7 @@ def _load(path: str, entries_only: bool = False):
     return text, parsed
 
 
-def entry_json(e: BibEntry) -> dict[str, Any]:
+def entry_json(e: BibEntry, label: str = "") -> dict[str, Any]:
     """One entry as the ``--json`` output gives it."""
     ref = e.reference
     return {
@@ -92,6 +92,7 @@ def entry_json(e: BibEntry) -> dict[str, Any]:
         "raw": ref.raw,
         "line": ref.line,
         "category": ref.category,
+        "label": label,  # the list's own number ("3" for "[3]"), "" when unnumbered
         "fields": dict(e.fields),
         "authors": [asdict(p) for p in ref.authors],
         "editors": [asdict(p) for p in ref.editors],
@@ -103,7 +104,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
     _, parsed = _load(args.file, args.entries_only)
     if args.json:
         out = (
-            json.dumps([entry_json(e) for e in parsed.entries], ensure_ascii=False, indent=2) + "\n"
+            json.dumps(
+                [entry_json(e, r.label) for e, r in zip(parsed.entries, parsed.raws, strict=True)],
+                ensure_ascii=False,
+                indent=2,
+            ) + "\n"
         )
     else:
         out = parsed.bibtex()
