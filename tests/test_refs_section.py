@@ -320,3 +320,16 @@ def test_same_level_category_headings_and_a_numbered_chapter_after() -> None:
     )
     refs = find_reference_section(text).references
     assert [(r.category, r.line) for r in refs] == [("Primary Sources", 5), ("Secondary Literature", 9)]
+
+
+def test_bare_numbers_without_dots_from_pdf_text() -> None:
+    text = (
+        "References\n\n"
+        "1 Smith J, Jones K. A long title of a trial that wraps onto the next line in the\n"
+        "PDF text. Lancet 2019; 393: 1200-9.\n"
+        "2 Lee K, Park J. Cohort outcomes. BMJ 2018; 360: k1.\n"
+        "3 World Health Organization. Immunization agenda 2030. Geneva: WHO, 2020.\n"
+    )
+    refs = find_reference_section(text).references
+    assert [(r.label, r.line) for r in refs] == [("1", 3), ("2", 5), ("3", 6)]
+    assert refs[0].text.endswith("PDF text. Lancet 2019; 393: 1200-9.")

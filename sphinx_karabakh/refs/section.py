@@ -540,6 +540,20 @@ class _Entry:
     marked: bool
 
 
+_BARE_NUMBER_RE = re.compile(rf"^(\d{{1,3}})\s+(?=[{_UP}\"“])")
+
+
+def _bare_numbering(items: list[tuple[int, str, int]]) -> set[int]:
+    """Lines that start with a bare number continuing the sequence 1, 2, 3… (at least three)."""
+    expected, found = 1, set()
+    for no, text, _ in items:
+        m = _BARE_NUMBER_RE.match(text)
+        if m and int(m.group(1)) == expected:
+            found.add(no)
+            expected += 1
+    return found if len(found) >= 3 else set()
+
+
 def _strip_marker(text: str) -> tuple[str, str, bool]:
     """(text without its list marker, the label if numbered, whether it had a marker)."""
     m = _MARKER_RE.match(text)
@@ -672,6 +686,12 @@ def split_section_lines(
             items.append((no, "", 0))  # a Markdown link definition "[1]: https://…"
             continue
         items.append((no, stripped, len(line) - len(line.lstrip()) if stripped else 0))
+    bare_numbers = _bare_numbering(items)
+    if bare_numbers:  # "1 Smith, J. …", "2 Doe, K. …": numbers without a dot, as PDF text has them
+        items = [
+            (no, _BARE_NUMBER_RE.sub(r"\1. ", text, count=1) if no in bare_numbers else text, indent)
+            for no, text, indent in items
+        ]
     blocks = _block_styles(items)
     entries: list[_Entry] = []
     category = ""
