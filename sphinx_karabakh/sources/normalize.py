@@ -29,13 +29,14 @@ _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl",
 _COMMON = [
     ("ws", r"\s{2,}|[^\S ]"),
     ("inv", f"[{_INVISIBLE}]+"),
-    ("quote", f"[{re.escape(_QUOTE_CHARS)}]"),
+    # a run of marks (nested "'…'" or a doubled '') counts as one
+    ("quote", f"[{re.escape(_QUOTE_CHARS)}']{{2,}}|[{re.escape(_QUOTE_CHARS)}]"),
     (
         "dash",
         rf"\s+[-{_DASH_CLASS}](?:\s*[-{_DASH_CLASS}])*\s*"
         rf"|[-{_DASH_CLASS}](?:\s*[-{_DASH_CLASS}])+\s*|[{_DASH_CLASS}]\s*|-\s+",
     ),
-    ("ell", r"…|\.(?: \.){2,}"),
+    ("ell", r"(?:…|\.(?=\s*[.…]\s*[.…]|\s*…))(?:\s*[.…])*"),
     ("lig", "[" + "".join(_LIGATURES) + "]"),
 ]
 # Markdown markup, tried before the common rules.
@@ -62,7 +63,13 @@ def _compile(rules: list[tuple[str, str]], lead: str) -> re.Pattern[str]:
 
 
 _LEAD_TEXT = (
-    r"[\s\-." + _INVISIBLE + re.escape(_QUOTE_CHARS) + _DASH_CLASS + "…" + "".join(_LIGATURES) + "]"
+    r"[\s\-.'"
+    + _INVISIBLE
+    + re.escape(_QUOTE_CHARS)
+    + _DASH_CLASS
+    + "…"
+    + "".join(_LIGATURES)
+    + "]"
 )
 _LEAD_MARKDOWN = r"(?m:^)|[\[\]!<\\*_&`]|" + _LEAD_TEXT
 
