@@ -215,3 +215,19 @@ def test_one_paragraph_per_line_and_front_matter():
         SourceMeta(id="m", file="m.md", format="markdown"),
     )
     assert [p.text for p in md.paragraphs] == ["# Heading", "Body text."]
+
+
+def test_parts_leave_the_page_furniture_out(seeds):
+    legiec = seeds["legiec-2020"]
+    p = next(p for p in legiec.paragraphs if "in exchange for its involvement" in p.text)
+    parts = legiec.parts(p.id)
+    assert len(parts) == 2 and parts[0][0] == p.start and parts[-1][1] == p.end
+    shown = " ".join(legiec.text[s:e] for s, e in parts)
+    assert "PISM" not in shown and "Turkey, in exchange for its involvement" in shown
+    sent = next(
+        s for s in legiec.sentences(p.id) if "Turkey," in s.text and "in exchange" in s.text
+    )
+    assert len(legiec.parts(sent.id)) == 2
+    assert legiec.parts("legiec-2020:p3") == (
+        (legiec.paragraphs[2].start, legiec.paragraphs[2].end),
+    )

@@ -55,6 +55,7 @@ class Source:
     _norms: dict[str, Normalized] = field(repr=False)
     _by_id: dict[str, Passage] = field(repr=False)
     _sentence_spans: dict[str, tuple[str, int, int]] = field(repr=False, default_factory=dict)
+    _parts: dict[str, tuple[tuple[int, int], ...]] = field(repr=False, default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -81,6 +82,19 @@ class Source:
             cached = tuple(out)
             object.__setattr__(self, "_passages", cached)
         return cached
+
+    def parts(self, pid: str) -> tuple[tuple[int, int], ...]:
+        """Raw ``(start, end)`` spans of a paragraph or sentence without left-out furniture.
+
+        One span for most passages; a paragraph broken by a page header that the metadata
+        leaves out (``Turkey,`` / ``PISM BULLETIN`` / ``in exchange…``) has two, and the text to
+        show is ``" ".join(source.text[s:e] for s, e in source.parts(pid))``.
+        """
+        passage = self._by_id[pid]  # KeyError for an unknown ID
+        para = pid if passage.kind is PassageKind.PARAGRAPH else self._sentence_spans[pid][0]
+        spans = self._parts.get(para, ((passage.start, passage.end),))
+        out = [(max(s, passage.start), min(e, passage.end)) for s, e in spans]
+        return tuple((s, e) for s, e in out if s < e)
 
     def order(self, pid: str) -> int:
         """Position of a paragraph among paragraphs, or of a sentence among sentences."""
@@ -158,7 +172,10 @@ def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Sour
     norms: dict[str, Normalized] = {}
     by_id: dict[str, Passage] = {}
     spans: dict[str, tuple[str, int, int]] = {}
+    parts: dict[str, tuple[tuple[int, int], ...]] = {}
     for b in built:
+        if len(b.parts) > 1:
+            parts[b.passage.id] = b.parts
         sentences[b.passage.id] = b.sentences
         norms[b.passage.id] = b.norm
         by_id[b.passage.id] = b.passage
@@ -175,6 +192,7 @@ def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Sour
         norms,
         by_id,
         spans,
+        parts,
     )
     _store(key, src)
     return src

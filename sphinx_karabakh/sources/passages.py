@@ -208,6 +208,7 @@ class BuiltParagraph:
     norm: Normalized
     sentences: tuple[Passage, ...]
     sentence_spans: tuple[tuple[int, int], ...]  # in the paragraph's normalised text
+    parts: tuple[tuple[int, int], ...] = ()  # raw spans, page furniture between them left out
 
 
 def build_passages(text: str, meta: SourceMeta) -> list[BuiltParagraph]:
@@ -247,7 +248,7 @@ def build_passages(text: str, meta: SourceMeta) -> list[BuiltParagraph]:
                     _line(newlines, rs),
                 )
             )
-        out.append(BuiltParagraph(para, norm, tuple(sents), tuple(spans)))
+        out.append(BuiltParagraph(para, norm, tuple(sents), tuple(spans), spec.parts))
     return out
 
 
