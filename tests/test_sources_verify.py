@@ -331,3 +331,12 @@ def test_sourceset_pickles(seeds):
     again = pickle.loads(pickle.dumps(seeds))
     assert list(again) == list(seeds)
     assert again.verify("The truce is a diplomatic success for Russia").passage == "legiec-2020:p3"
+
+
+def test_raw_markdown_passage_text_verifies(seeds):
+    """A quote copied with its Markdown ([text](url), **bold**) still verifies, also on a page."""
+    p = seeds.get_passage("legiec-2020:p4")
+    assert "](#)" in p.text
+    assert seeds.verify(p.text).passage == "legiec-2020:p4"
+    page = "Header\n\n" + seeds.normalized("legiec-2020:p4").text + "\n\nFooter"
+    assert match_in_text(page, p.text).ok

@@ -41,6 +41,7 @@ _ELISION = re.compile(r"\[ ?\.\.\.\.? ?\]|\( ?\.\.\.\.? ?\)|\.\.\.")
 _INSERTION = re.compile(r"\[[^\[\]]{0,80}\]")
 _ATTACHED_BRACKET = re.compile(r"\[([^\[\]\s]{1,3})\](?=\w)|(?<=\w)\[([^\[\]\s]{1,3})\]")
 _EDGE_PUNCT = " .,;:"
+_MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*\)")
 MAX_INSERTION_WORDS = 4
 #: Passages aligned word by word for a misquote (after a fast first pass over all candidates).
 FUZZY_CANDIDATES = 3
@@ -79,7 +80,9 @@ class TypedQuote:
 
 def parse_quote(typed: str) -> TypedQuote:
     """Normalise a typed quote and split it at elisions and bracketed insertions."""
-    text = normalize(typed).text
+    # Markdown a quote may carry when copied from a Markdown source: [text](url) and **bold**
+    typed_plain = _MD_LINK.sub(r"\1", typed).replace("**", "")
+    text = normalize(typed_plain).text
     text = fold_quote_marks(text)
     text = _strip_enclosing_quotes(text)
     text = _ATTACHED_BRACKET.sub(lambda m: m.group(1) or m.group(2), text)
