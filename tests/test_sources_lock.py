@@ -96,3 +96,18 @@ def test_missing_source_is_gone_and_bad_lock_is_an_error(tmp_path, seeds_dir):
         LockFile.load(bad)
     assert "karabakh.lock:4" in str(exc.value)
     assert LockFile.load(tmp_path / "absent.lock").entries == {}
+
+
+def test_range_drift_changed(workdir):
+    ss = load_sources(workdir)
+    lock = _pin_all(ss, ["legiec-2020:p5-p6", "legiec-2020:p3.s2-s3"])
+    path = workdir / LEGIEC
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2,000 soldiers", "2,200 soldiers"),
+        encoding="utf-8",
+    )
+    drift = {d.old_passage: d for d in lock.check(load_sources(workdir))}
+    d = drift["legiec-2020:p5-p6"]
+    assert d.kind is DriftKind.CHANGED and d.new_passage == "legiec-2020:p5-p6"
+    assert d.similarity > 0.95 and "{+2,200" in d.diff
+    assert drift["legiec-2020:p3.s2-p3.s3"].kind is DriftKind.UNCHANGED

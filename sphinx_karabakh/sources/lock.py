@@ -15,7 +15,14 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from sphinx_karabakh.sources.model import Drift, DriftKind, LockEntry, Passage, SourceError
+from sphinx_karabakh.sources.model import (
+    Drift,
+    DriftKind,
+    LockEntry,
+    Passage,
+    PassageKind,
+    SourceError,
+)
 from sphinx_karabakh.sources.normalize import normalize
 
 LOCK_VERSION = 1
@@ -93,31 +100,35 @@ def check_entry(key: str, entry: LockEntry, sources) -> Drift:
     src = sources.get(sid)
     if src is None:
         return Drift(DriftKind.GONE, key, entry.passage)
-    kind = current.kind if current is not None else _kind_of(entry.passage)
-    same_kind = [p for p in src.passages if p.kind == kind] or list(src.paragraphs)
+    kind = _kind_of(entry.passage)  # a range is compared with passages of its ends' kind
+    same_kind = [p for p in src.passages if p.kind == kind]
     for p in same_kind:
         if p.hash == entry.hash:
             return Drift(DriftKind.MOVED, key, entry.passage, p.id, 1.0)
-    if not entry.text or not same_kind:
+    if not entry.text:
         return Drift(DriftKind.GONE, key, entry.passage)
+    ids = [p.id for p in same_kind]
+    choices = [src.normalized(pid).lower for pid in ids]
+    if current is not None and current.kind is PassageKind.RANGE:
+        ids.append(current.id)  # the same range, edited
+        choices.append(sources.normalized(current.id).lower)
     old = normalize(entry.text, src.markdown)
-    choices = [src.normalized(p.id).lower for p in same_kind]
-    best = process.extractOne(old.lower, choices, scorer=fuzz.ratio)
+    best = process.extractOne(old.lower, choices, scorer=fuzz.ratio) if choices else None
     if best is None or best[1] / 100.0 < CHANGED_FLOOR:
         return Drift(
             DriftKind.GONE, key, entry.passage, similarity=round((best[1] if best else 0) / 100, 3)
         )
     from sphinx_karabakh.sources.match import word_diff
 
-    p = same_kind[best[2]]
-    diff = word_diff(old.text, src.normalized(p.id).text)
-    return Drift(DriftKind.CHANGED, key, entry.passage, p.id, round(best[1] / 100.0, 3), diff)
+    new_id = ids[best[2]]
+    new_text = (
+        sources.normalized(new_id) if new_id == entry.passage else src.normalized(new_id)
+    ).text
+    diff = word_diff(old.text, new_text)
+    return Drift(DriftKind.CHANGED, key, entry.passage, new_id, round(best[1] / 100.0, 3), diff)
 
 
-def _kind_of(pid: str):
-    from sphinx_karabakh.sources.model import PassageKind
-
+def _kind_of(pid: str) -> PassageKind:
+    """Paragraph or sentence, from an ID (a range: the kind of its ends)."""
     tail = pid.split(":", 1)[-1]
-    if "-" in tail:
-        return PassageKind.PARAGRAPH if ".s" not in tail else PassageKind.SENTENCE
-    return PassageKind.SENTENCE if ".s" in tail else PassageKind.PARAGRAPH
+    return PassageKind.SENTENCE if ".s" in tail or "-s" in tail else PassageKind.PARAGRAPH
