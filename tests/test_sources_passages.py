@@ -231,3 +231,13 @@ def test_parts_leave_the_page_furniture_out(seeds):
     assert legiec.parts("legiec-2020:p3") == (
         (legiec.paragraphs[2].start, legiec.paragraphs[2].end),
     )
+
+
+def test_line_end_hyphenation_is_undone():
+    src = source_from_text(
+        "The negoti-\nations over Nagorno-\nKarabakh failed in 1992-\n1994.\n",
+        SourceMeta(id="h", file="h.txt"),
+    )
+    assert (
+        src.normalized("h:p1").text == "The negotiations over Nagorno-Karabakh failed in 1992-1994."
+    )

@@ -27,6 +27,8 @@ _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl",
 # Typography common to every format.  Order matters: the first alternative that matches at a
 # position wins.
 _COMMON = [
+    # a word hyphenated at a line end (text from PDFs): "negoti-\nations" is "negotiations"
+    ("hyph", r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_A-Z])"),
     ("ws", r"\s{2,}|[^\S ]"),
     ("inv", f"[{_INVISIBLE}]+"),
     # a run of marks (nested "'…'" or a doubled '') counts as one
@@ -80,7 +82,7 @@ _RX_MARKDOWN = _compile(_MARKDOWN + _COMMON, _LEAD_MARKDOWN)
 def _replacement(kind: str, s: str) -> str:
     if kind == "ws":
         return " "
-    if kind == "inv":
+    if kind in ("inv", "hyph"):
         return ""
     if kind == "quote":
         return "'"
