@@ -340,3 +340,16 @@ def test_raw_markdown_passage_text_verifies(seeds):
     assert seeds.verify(p.text).passage == "legiec-2020:p4"
     page = "Header\n\n" + seeds.normalized("legiec-2020:p4").text + "\n\nFooter"
     assert match_in_text(page, p.text).ok
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '"The truce is a diplomatic success',
+        'The truce is a diplomatic success"',
+        "‘The truce is a diplomatic success’",
+    ],
+)
+def test_stray_or_enclosing_quote_marks_are_the_writers(seeds, typed):
+    r = seeds.verify(typed)
+    assert r.ok and r.passage == "legiec-2020:p3"
