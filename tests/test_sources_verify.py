@@ -353,3 +353,10 @@ def test_raw_markdown_passage_text_verifies(seeds):
 def test_stray_or_enclosing_quote_marks_are_the_writers(seeds, typed):
     r = seeds.verify(typed)
     assert r.ok and r.passage == "legiec-2020:p3"
+
+
+def test_many_elisions_do_not_backtrack_forever(seeds):
+    """Eight elided 'the's then a word the source lacks: answered at once, not by backtracking."""
+    typed = " [...] ".join(["the"] * 8) + " [...] zebra"
+    assert seeds.verify(typed, source="anggraeni-2022").verdict is not Verdict.VERIFIED
+    assert seeds.verify(" [...] ".join(["the"] * 8) + " [...] of", source="anggraeni-2022").ok

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
@@ -43,6 +44,8 @@ _ATTACHED_BRACKET = re.compile(r"\[([^\[\]\s]{1,3})\](?=\w)|(?<=\w)\[([^\[\]\s]{
 _EDGE_PUNCT = " .,;:'"
 _MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*\)")
 MAX_INSERTION_WORDS = 4
+#: The most source text an editorial insertion ``[Russia]`` may stand for.
+INSERTION_CHARS = 80
 #: Passages aligned word by word for a misquote (after a fast first pass over all candidates).
 FUZZY_CANDIDATES = 3
 
@@ -145,26 +148,8 @@ def min_score(words: int) -> float:
 # --- exact and elided search -----------------------------------------------------------------
 
 
-def _fragment_rx(frag: str) -> str:
-    body = re.escape(frag.lower())
-    if frag[:1].isalnum() or frag[:1] == "_":
-        body = r"(?<!\w)" + body
-    if frag[-1:].isalnum() or frag[-1:] == "_":
-        body = body + r"(?!\w)"
-    return body
-
-
 def _is_word(c: str) -> bool:
-    return c.isalnum() or c == "_"
-
-
-@lru_cache(maxsize=1024)
-def _pattern(fragments: tuple[str, ...], gaps: tuple[str, ...]) -> re.Pattern[str]:
-    parts = [f"({_fragment_rx(fragments[0])})"]
-    for kind, frag in zip(gaps, fragments[1:], strict=True):
-        parts.append("(.*?)" if kind == "elide" else "(.{0,80}?)")
-        parts.append(f"({_fragment_rx(frag)})")
-    return re.compile("".join(parts), re.DOTALL)
+    return bool(c) and (c.isalnum() or c == "_")
 
 
 @dataclass(frozen=True)
@@ -173,30 +158,63 @@ class _Hit:
     gap_texts: tuple[str, ...]
 
 
+def _occurrences(low: str, needle: str, limit: int = 10_000) -> list[int]:
+    """Start offsets of ``needle`` in ``low`` at word boundaries (where it begins/ends a word)."""
+    lead = _is_word(needle[:1]) if needle else False
+    tail = _is_word(needle[-1:]) if needle else False
+    out: list[int] = []
+    i = low.find(needle)
+    while i >= 0 and len(out) < limit:
+        j = i + len(needle)
+        if not (lead and i and _is_word(low[i - 1])) and not (
+            tail and j < len(low) and _is_word(low[j])
+        ):
+            out.append(i)
+        i = low.find(needle, i + 1)
+    return out
+
+
 def find_exact(q: TypedQuote, norm: Normalized) -> list[_Hit]:
-    """Every place the quote's fragments appear in order (typography-normalised, any case)."""
+    """Places where the quote's fragments appear in order (typography-normalised, any case).
+
+    An elision lets any text of the target pass between two fragments; an insertion at most
+    ``INSERTION_CHARS`` characters.  The search tries fragment starts left to right and
+    remembers dead ends, so it is polynomial however many elisions a quote has (a regular
+    expression with one lazy gap per elision backtracks exponentially when it fails).
+    """
     low = norm.lower
-    hits: list[_Hit] = []
+    needles = [f.lower() for f in q.fragments]
     if q.simple:
-        needle = q.fragments[0].lower()
-        lead = needle[:1].isalnum() or needle[:1] == "_"
-        tail = needle[-1:].isalnum() or needle[-1:] == "_"
-        i = low.find(needle)
-        while i >= 0 and len(hits) < 4:
-            j = i + len(needle)
-            if not (lead and i and _is_word(low[i - 1])) and not (
-                tail and j < len(low) and _is_word(low[j])
-            ):
-                hits.append(_Hit(((i, j),), ()))
-            i = low.find(needle, i + 1)
-        return hits
-    m = _pattern(q.fragments, q.gaps).search(low)
-    if m:
-        n = len(q.fragments)
-        spans = tuple(m.span(1 + 2 * i) for i in range(n))
-        gaps = tuple(m.group(2 + 2 * i) for i in range(n - 1))
-        hits.append(_Hit(spans, gaps))
-    return hits
+        return [_Hit(((i, i + len(needles[0])),), ()) for i in _occurrences(low, needles[0], 4)]
+    occ = [_occurrences(low, n) for n in needles]
+    if any(not o for o in occ):
+        return []
+    dead: set[tuple[int, int]] = set()
+
+    def place(k: int, start: int) -> list[int] | None:
+        """Starts of fragments k.. given fragment k starts at ``start`` (None: impossible)."""
+        if k == len(needles) - 1:
+            return [start]
+        if (k, start) in dead:
+            return None
+        end = start + len(needles[k])
+        limit = end + INSERTION_CHARS if q.gaps[k] == "insert" else len(low)
+        for nxt in occ[k + 1][bisect_left(occ[k + 1], end) :]:
+            if nxt > limit:
+                break
+            rest = place(k + 1, nxt)
+            if rest is not None:
+                return [start, *rest]
+        dead.add((k, start))
+        return None
+
+    for first in occ[0]:
+        starts = place(0, first)
+        if starts is not None:
+            spans = tuple((s0, s0 + len(n)) for s0, n in zip(starts, needles, strict=True))
+            gaps = tuple(low[a[1] : b[0]] for a, b in pairwise(spans))
+            return [_Hit(spans, gaps)]
+    return []
 
 
 def _case_ok(q: TypedQuote, norm: Normalized, hit: _Hit) -> bool:
