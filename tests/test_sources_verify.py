@@ -360,3 +360,13 @@ def test_many_elisions_do_not_backtrack_forever(seeds):
     typed = " [...] ".join(["the"] * 8) + " [...] zebra"
     assert seeds.verify(typed, source="anggraeni-2022").verdict is not Verdict.VERIFIED
     assert seeds.verify(" [...] ".join(["the"] * 8) + " [...] of", source="anggraeni-2022").ok
+
+
+def test_elision_uses_the_placement_that_hides_no_negation():
+    text = "The deal did not hold. The deal was signed in Moscow and it was kept by both sides."
+    r = match_in_text(text, "The deal [...] was kept by both sides")
+    assert r.ok, r.reason
+    assert text[r.start : r.end].startswith("The deal was signed")
+    assert not match_in_text(
+        "The deal did not hold and was kept.", "The deal [...] hold and was kept"
+    ).ok

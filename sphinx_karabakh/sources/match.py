@@ -46,6 +46,8 @@ _MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*\)")
 MAX_INSERTION_WORDS = 4
 #: The most source text an editorial insertion ``[Russia]`` may stand for.
 INSERTION_CHARS = 80
+#: Placements of an elided quote tried in one passage (the first without a hidden negation wins).
+MAX_HITS = 16
 #: Passages aligned word by word for a misquote (after a fast first pass over all candidates).
 FUZZY_CANDIDATES = 3
 
@@ -190,31 +192,42 @@ def find_exact(q: TypedQuote, norm: Normalized) -> list[_Hit]:
     if any(not o for o in occ):
         return []
     dead: set[tuple[int, int]] = set()
+    last = len(needles) - 1
 
     def place(k: int, start: int) -> list[int] | None:
         """Starts of fragments k.. given fragment k starts at ``start`` (None: impossible)."""
-        if k == len(needles) - 1:
+        if k == last:
             return [start]
         if (k, start) in dead:
             return None
         end = start + len(needles[k])
         limit = end + INSERTION_CHARS if q.gaps[k] == "insert" else len(low)
+        # when the next fragment is followed by an elision (or ends the quote), its leftmost
+        # place is as good as any later one: only an insertion after it can need a later one
+        only_first = k + 1 == last or q.gaps[k + 1] == "elide"
         for nxt in occ[k + 1][bisect_left(occ[k + 1], end) :]:
             if nxt > limit:
                 break
             rest = place(k + 1, nxt)
             if rest is not None:
                 return [start, *rest]
+            if only_first:
+                break
         dead.add((k, start))
         return None
 
+    # every start of the first fragment, each with the closest fit of the rest: the caller
+    # takes the first that hides no negation
+    hits: list[_Hit] = []
     for first in occ[0]:
         starts = place(0, first)
         if starts is not None:
             spans = tuple((s0, s0 + len(n)) for s0, n in zip(starts, needles, strict=True))
             gaps = tuple(low[a[1] : b[0]] for a, b in pairwise(spans))
-            return [_Hit(spans, gaps)]
-    return []
+            hits.append(_Hit(spans, gaps))
+            if len(hits) >= MAX_HITS:
+                break
+    return hits
 
 
 def _case_ok(q: TypedQuote, norm: Normalized, hit: _Hit) -> bool:
