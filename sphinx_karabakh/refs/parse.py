@@ -221,10 +221,14 @@ def _prepare(raw: str) -> _Work:
     text = re.sub(r"\\url\{([^}]*)\}", lambda m: add_url(unescape_url(m.group(1))), text)
     # DOIs (before bare URLs, so that https://doi.org/... becomes a DOI)
     m = re.search(
-        r"(?:\bdoi\s*:?\s*|https?://(?:dx\.)?doi\.org/|\bdoi\.org/)\s*(10\.\d{4,9}/\S+)", text, re.I
+        r"(?:\bdoi\s*:?\s*|(https?://(?:dx\.)?doi\.org/)|\bdoi\.org/)\s*(10\.\d{4,9}/\S+)",
+        text,
+        re.I,
     )
     if m:
-        w.doi = clean_doi(m.group(1))
+        w.doi = clean_doi(m.group(2))
+        if m.group(1) and w.doi:  # written as a link: it is the entry's URL as well
+            urls.append(m.group(1) + w.doi)
         text = text[: m.start()] + " \x04 " + text[m.end() :]
 
     # bare URLs, with Markdown escapes
