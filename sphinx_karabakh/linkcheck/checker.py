@@ -283,7 +283,9 @@ class _Flow:
 
 
 class _Scheduler:
-    """Ready flows by priority (not started first, then in order); waiting flows by due time."""
+    """Ready flows by priority -- retries whose Retry-After wait is over, then flows that have
+    sent nothing yet, then other continuations (redirect hops, GET fallback) -- and waiting flows
+    by due time."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -306,7 +308,7 @@ class _Scheduler:
                 now = time.monotonic()
                 while self._waiting and self._waiting[0][0] <= now:
                     _, seq, f = heapq.heappop(self._waiting)
-                    heapq.heappush(self._ready, (1, seq, f))
+                    heapq.heappush(self._ready, (-1, seq, f))  # waited already: goes first
                 if self._ready:
                     return heapq.heappop(self._ready)[2]
                 timeout = self._waiting[0][0] - now if self._waiting else None
