@@ -313,7 +313,10 @@ def _quoted_passages(env: Any) -> dict[str, list[str]]:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the ``citecheck`` builder and its ``karabakh_linkcheck_*`` config values."""
+    meta = {"parallel_read_safe": True, "parallel_write_safe": True}
+    if "karabakh_linkcheck_workers" in app.config:  # loaded twice (package + this module)
+        return meta
     app.add_builder(CiteCheckBuilder)
     for name, (default, rebuild, types) in CONFIG_VALUES.items():
         app.add_config_value(name, default, rebuild, types)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    return meta
