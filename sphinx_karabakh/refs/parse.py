@@ -937,6 +937,9 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
     if "pages" in first:
         ref.pages = clean_pages(first["pages"])
     ref.publisher = _clean_place(first.get("publisher", ""))
+    ref.publisher, place = _split_publisher(ref.publisher)
+    if place and not first.get("location"):
+        first["location"] = place
     m = re.search(
         r",\s*((?:\d+(?:st|nd|rd|th)|first|second|third|revised)\s+(?:ed(?:ition|n)?)\.?)$",
         ref.publisher,
@@ -968,6 +971,44 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
     if score < 0.45 or ref.confidence < 0.35:
         ref.type = EntryType.MISC
     return ref
+
+
+def _split_publisher(pub: str) -> tuple[str, str]:
+    """'Harvard University Press. Trostle, J' -> 'Harvard University Press'; 'Wageningen Academic
+    Publishers, The Netherlands' -> (publisher, place); 'Honolulu, University of Hawai'i Press' too."""
+    from sphinx_karabakh.refs import crf
+
+    for m in re.finditer(r"(\w+)\.\s+(?=\S)", pub):
+        word = m.group(1)
+        if word.lower() in {"press", "books", "verlag", "media", "group", "house"} or (
+            len(word) >= 6 and word[-1].islower()
+        ):
+            pub = pub[: m.start(1) + len(word)]
+            break
+    parts = [p.strip() for p in pub.split(",")]
+    if len(parts) == 2:
+        head, tail = parts
+
+        def placeish(x: str) -> bool:
+            words = [w.lower().strip(".") for w in x.split()]
+            return (
+                bool(words)
+                and len(words) <= 3
+                and (
+                    all(
+                        w in crf.PLACES
+                        or w in {"the", "netherlands", "germany", "france", "usa", "uk"}
+                        for w in words
+                    )
+                    or bool(re.fullmatch(r"[A-Z]{2}", x))
+                )
+            )
+
+        if placeish(tail) and not placeish(head):
+            return head, tail
+        if placeish(head) and not placeish(tail):
+            return tail, head
+    return pub, ""
 
 
 def _clean_place(text: str) -> str:
