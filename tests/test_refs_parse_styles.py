@@ -77,3 +77,49 @@ def test_never_raises_and_keeps_raw(raw: str) -> None:
     assert ref.line == 7
     assert 0.0 <= ref.confidence <= 1.0
     assert isinstance(ref.type, EntryType)
+
+
+@pytest.mark.parametrize(
+    ("raw", "category", "want"),
+    [
+        ("Goltz, T., 1998. *Azerbaijan Diary*. London: Routledge.", "Books", EntryType.BOOK),
+        ('Doe, J., 2020. "A page", *Some Site*, [online].', "Online Articles", EntryType.ONLINE),
+        ('Doe, J., 2020. "A page", *Some Site*.', "Online Articles", EntryType.ONLINE),
+        (
+            'Doe, J., 2019. "A paper", *Journal of Things*, **3**(2): 1-9.',
+            "Journal Articles",
+            EntryType.ARTICLE,
+        ),
+        (
+            'Doe, J., 2010. "A chapter". In Roe, R. (ed.), *A Book*. Oxford: OUP.',
+            "Books",
+            EntryType.INCOLLECTION,
+        ),
+        (
+            "Doe, J. (2015). Parsing references. PhD thesis, University of Leeds.",
+            "",
+            EntryType.THESIS,
+        ),
+        (
+            "Doe, J. (2015). Parsing references. Technical Report 12, Acme Institute.",
+            "",
+            EntryType.REPORT,
+        ),
+        (
+            "Doe, J. (2015). Parsing references. In Proceedings of the 3rd Workshop on Parsing "
+            "(pp. 1-9). ACL.",
+            "",
+            EntryType.INPROCEEDINGS,
+        ),
+    ],
+)
+def test_entry_type_from_cues_and_category(raw: str, category: str, want: EntryType) -> None:
+    assert parse_reference(raw, category=category).type == want
+
+
+def test_poor_input_is_misc_with_a_problem() -> None:
+    ref = parse_reference("see above")
+    assert ref.type == EntryType.MISC
+    assert ref.problems
+    assert ref.confidence < 0.6
+    assert ref.raw == "see above"
