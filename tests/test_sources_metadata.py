@@ -80,3 +80,28 @@ def test_metadata_by_another_name_must_exist(tmp_path):
     assert list(load_sources(tmp_path)) == ["a"]  # default name absent: every file is a source
     with pytest.raises(SourceError, match="metadata file not found"):
         load_sources(tmp_path, metadata="meta.toml")
+
+
+def test_lenient_load_keeps_good_sources_and_returns_each_problem(tmp_path):
+    toml = (
+        GOOD
+        + '\n[[source]]\nid = "bad"\nfile = "bad.txt"\n\n[[source]]\nid = "gone"\nfile = "gone.txt"\n'
+    )
+    _setup(tmp_path, toml, {"one.txt": b"Some text.\n", "bad.txt": b"Fine.\n\nBad \xff byte.\n"})
+    with pytest.raises(SourceError):
+        load_sources(tmp_path)  # strict by default: the first bad file stops the load
+    ss = load_sources(tmp_path, strict=False)
+    assert list(ss) == ["one"]
+    bad, gone = ss.errors
+    assert (bad.path, bad.line) == (str(tmp_path / "bad.txt"), 3)
+    assert "not valid UTF-8" in bad.reason
+    # a missing file is the metadata's fault: its line in sources.toml
+    assert (gone.path, gone.line) == (str(tmp_path / "sources.toml"), 11)
+    assert "'gone.txt' not found" in gone.reason
+
+
+def test_lenient_load_still_stops_on_broken_metadata(tmp_path):
+    _setup(tmp_path, GOOD + "oops\n")
+    with pytest.raises(SourceError) as exc:
+        load_sources(tmp_path, strict=False)
+    assert exc.value.line == 4

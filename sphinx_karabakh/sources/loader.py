@@ -332,13 +332,20 @@ def discover(directory: Path) -> list[SourceMeta]:
 
 
 def load_sources(
-    directory: str | Path, metadata: str | Path = "sources.toml", discover_missing: bool = True
+    directory: str | Path,
+    metadata: str | Path = "sources.toml",
+    discover_missing: bool = True,
+    strict: bool = True,
 ):
     """All sources of ``directory`` as a SourceSet.
 
     Metadata comes from ``directory/metadata``; when that file is absent and
     ``discover_missing`` is true and it has the default name, every ``*.txt``/``*.md`` file
     is a source (ID = file stem).
+
+    A missing directory or a broken metadata file raises SourceError (there is nothing to go
+    on). A source file that cannot be read raises too when ``strict``; otherwise that source is
+    left out and its SourceError (file and line) is kept in ``SourceSet.errors``.
     """
     from sphinx_karabakh.sources.sourceset import SourceSet
 
@@ -351,26 +358,29 @@ def load_sources(
         metas = parse_metadata(meta_path)
     else:
         metas = discover(directory)
-    sources = []
+    sources, errors = [], []
     for meta in metas:
-        file = directory / meta.file
         try:
-            sources.append(load_source_file(file, meta))
+            sources.append(load_source_file(directory / meta.file, meta))
         except SourceError as exc:
-            if exc.reason == "source file not found" and meta_path.is_file():
-                lines = meta_path.read_text(encoding="utf-8").splitlines()
-                line = next(
-                    (
-                        i + 1
-                        for i, ln in enumerate(lines)
-                        if re.match(r"\s*file\s*=", ln) and meta.file in ln
-                    ),
-                    None,
-                )
-                raise SourceError(
-                    f"source {meta.id!r}: file {meta.file!r} not found in {directory}",
-                    meta_path,
-                    line,
-                ) from None
-            raise
-    return SourceSet(sources, directory=directory)
+            error = _missing_file_error(exc, meta, directory, meta_path)
+            if strict:
+                raise error from None
+            errors.append(error)
+    return SourceSet(sources, directory=directory, errors=errors)
+
+
+def _missing_file_error(
+    exc: SourceError, meta: SourceMeta, directory: Path, meta_path: Path
+) -> SourceError:
+    """A source file that is not there is the metadata's fault: point at its ``file =`` line."""
+    if exc.reason != "source file not found" or not meta_path.is_file():
+        return exc
+    lines = meta_path.read_text(encoding="utf-8").splitlines()
+    line = next(
+        (i + 1 for i, ln in enumerate(lines) if re.match(r"\s*file\s*=", ln) and meta.file in ln),
+        None,
+    )
+    return SourceError(
+        f"source {meta.id!r}: file {meta.file!r} not found in {directory}", meta_path, line
+    )

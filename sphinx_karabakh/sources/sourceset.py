@@ -22,7 +22,13 @@ from sphinx_karabakh.sources.match import (
     match_targets,
     parse_quote,
 )
-from sphinx_karabakh.sources.model import Passage, PassageKind, QuoteMatch, Verdict
+from sphinx_karabakh.sources.model import (
+    Passage,
+    PassageKind,
+    QuoteMatch,
+    SourceError,
+    Verdict,
+)
 from sphinx_karabakh.sources.normalize import Normalized, concat
 from sphinx_karabakh.sources.passages import sentence_spans, short_hash
 
@@ -32,13 +38,23 @@ SCAN_LIMIT = 400
 
 
 class SourceSet(Mapping[str, Source]):
-    """Sources by ID (``ss["legiec-2020"]``), in the order they were given."""
+    """Sources by ID (``ss["legiec-2020"]``), in the order they were given.
 
-    def __init__(self, sources: Iterable[Source], directory: str | Path | None = None):
+    ``errors`` holds the sources a lenient load (``load_sources(..., strict=False)``) had to
+    leave out, one SourceError (file and line) each.
+    """
+
+    def __init__(
+        self,
+        sources: Iterable[Source],
+        directory: str | Path | None = None,
+        errors: Iterable[SourceError] = (),
+    ):
         self._sources: dict[str, Source] = {}
         for s in sources:
             self._sources[s.id] = s
         self.directory = Path(directory) if directory is not None else None
+        self.errors: tuple[SourceError, ...] = tuple(errors)
         self._index: WordIndex | None = None
         self._index_lock = Lock()
 

@@ -62,73 +62,32 @@ def _fingerprint(directory: Path, metadata: Path) -> str:
 
 
 def _load(directory: Path, metadata: Path, fingerprint: str) -> LoadedSources:
+    """Load leniently: every source that can be read is kept, each one that cannot is an error.
+
+    A broken metadata file still stops everything (there is nothing to go on).
+    """
     from sphinx_karabakh.sources import load_sources  # the stage; imported late on purpose
 
-    errors: list[SourceError] = []
     try:
-        sourceset = load_sources(directory, metadata=metadata)
+        sourceset = load_sources(directory, metadata=metadata, strict=False)
     except SourceError as exc:
-        sourceset, errors = _load_each(directory, metadata, exc)
-        if sourceset is None:
-            return LoadedSources(directory, metadata, fingerprint, None, tuple(errors))
+        return LoadedSources(directory, metadata, fingerprint, None, (exc,))
     except (OSError, ValueError, UnicodeError) as exc:  # never crash the build on bad input
         err = SourceError(f"cannot load sources: {exc}", path=metadata)
         return LoadedSources(directory, metadata, fingerprint, None, (err,))
-    # A stage may collect per-source problems instead of raising; report them too.
-    for name in ("errors", "warnings", "problems"):
-        found = getattr(sourceset, name, None)
-        if found:
-            errors.extend(e if isinstance(e, SourceError) else SourceError(str(e)) for e in found)
-            break
-    files: dict[str, Path] = {}
-    for source_id in _source_ids(sourceset):
-        try:
-            path = Path(sourceset[source_id].path)
-        except (KeyError, AttributeError, TypeError):
-            continue
-        files[source_id] = path if path.is_absolute() else directory / path
+    files = {
+        sid: src.path if src.path.is_absolute() else directory / src.path
+        for sid, src in sourceset.items()
+    }
     return LoadedSources(
-        directory, metadata, fingerprint, sourceset, tuple(errors), files, metadata.is_file()
+        directory,
+        metadata,
+        fingerprint,
+        sourceset,
+        sourceset.errors,
+        files,
+        metadata.is_file(),
     )
-
-
-def _load_each(
-    directory: Path, metadata: Path, first: SourceError
-) -> tuple[Any | None, list[SourceError]]:
-    """After a failed load: keep every source that loads, report each one that does not.
-
-    A broken metadata file still stops everything (there is nothing to go on); a single
-    unreadable source file only loses that source.
-    """
-    from sphinx_karabakh.sources import SourceSet, load_source_file, parse_metadata
-
-    if not metadata.is_file():
-        return None, [first]
-    try:
-        metas = parse_metadata(metadata)
-    except SourceError as exc:
-        return None, [exc]
-    good, errors = [], []
-    for meta in metas:
-        try:
-            good.append(load_source_file(directory / meta.file, meta))
-        except SourceError as exc:
-            errors.append(exc)
-    return SourceSet(good, directory=directory), errors or [first]
-
-
-def _source_ids(sourceset: Any) -> list[str]:
-    """Source IDs of a SourceSet in metadata order (works with a mapping or an iterable of sources)."""
-    for name in ("ids", "source_ids"):
-        value = getattr(sourceset, name, None)
-        if value is not None:
-            return list(value() if callable(value) else value)
-    if hasattr(sourceset, "keys"):
-        return list(sourceset.keys())
-    ids = []
-    for item in sourceset:
-        ids.append(item if isinstance(item, str) else item.meta.id)
-    return ids
 
 
 @lru_cache(maxsize=32)
