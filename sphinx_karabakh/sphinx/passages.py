@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -176,26 +177,18 @@ _MD_QUOTE = re.compile(r"^[ \t]*>[ \t]?")
 
 
 def left_out(source: Any, passage_id: str) -> list[tuple[int, int]]:
-    """Raw spans inside a passage that the stage left out of its text (site furniture).
+    """Raw spans inside a passage that the stage leaves out (page furniture between its parts).
 
-    A page header that split a paragraph in two stays inside the paragraph's raw span; the
-    stage's normalised text skips it. Such a gap between two mapped segments that holds words
-    and a line break is furniture, not markup or spacing.
+    A page header that split a paragraph in two stays inside the paragraph's raw span;
+    ``Source.parts`` gives the spans around it; what lies between them is left out unless it is
+    only the blank line that joins two blocks of one paragraph.
     """
-    try:
-        segments = source.normalized(passage_id).segments
-    except (AttributeError, KeyError, TypeError):
-        return []
     text = source.text
-    spans = []
-    prev_end: int | None = None
-    for _nstart, rstart, rend, _linear in segments:
-        if prev_end is not None and rstart > prev_end:
-            gap = text[prev_end:rstart]
-            if "\n" in gap and any(c.isalnum() for c in gap):
-                spans.append((prev_end, rstart))
-        prev_end = rend if prev_end is None else max(prev_end, rend)
-    return spans
+    return [
+        (end, start)
+        for (_, end), (start, _) in pairwise(source.parts(passage_id))
+        if not text[end:start].isspace()
+    ]
 
 
 def display(
