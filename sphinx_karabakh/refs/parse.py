@@ -141,7 +141,7 @@ _EDITION = re.compile(
     re.I,
 )
 _MONTHISH = re.compile(
-    r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|spring|summer|autumn|fall|winter)"
+    r"^(?:\d{1,2}(?:st|nd|rd|th)?\.?\s+)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|spring|summer|autumn|fall|winter)"
     r"(?:[\s/–-]+(?:\w+\.?))*$",
     re.I,
 )
@@ -516,7 +516,9 @@ def _split_parts(t: str) -> list[str]:
             italic = True
         elif c == IT_CLOSE:
             italic = False
-            if re.search(r"[.?!]$", buf) and t[i + 1 : i + 2] == " ":
+            if t[i + 1 : i + 2] == " " and (
+                re.search(r"[.?!]$", buf) or re.match(r" \d", t[i + 1 : i + 3])
+            ):
                 parts.append(buf + c)
                 buf = ""
                 i += 1
