@@ -333,6 +333,15 @@ def test_sourceset_pickles(seeds):
     assert again.verify("The truce is a diplomatic success for Russia").passage == "legiec-2020:p3"
 
 
+def test_source_targets_are_built_once_per_source(seeds):
+    first = seeds.verify("The truce is a diplomatic success for Russia", source="legiec-2020")
+    targets = seeds._targets(seeds["legiec-2020"])
+    again = seeds.verify("The truce is a diplomatic success for Russia", source="legiec-2020")
+    assert seeds._targets(seeds["legiec-2020"]) is targets  # cached, not rebuilt
+    assert [t.passage for t in targets] == [p.id for p in seeds["legiec-2020"].paragraphs]
+    assert first == again and first.passage == "legiec-2020:p3"
+
+
 def test_raw_markdown_passage_text_verifies(seeds):
     """A quote copied with its Markdown ([text](url), **bold**) still verifies, also on a page."""
     p = seeds.get_passage("legiec-2020:p4")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
 from threading import Lock
@@ -55,6 +55,9 @@ class SourceSet(Mapping[str, Source]):
             self._sources[s.id] = s
         self.directory = Path(directory) if directory is not None else None
         self.errors: tuple[SourceError, ...] = tuple(errors)
+        # derived, never invalidated (the set does not change): each source's paragraphs as
+        # match targets, built on the first quote checked against that source
+        self._targets_of: dict[str, tuple[Target, ...]] = {}
         self._index: WordIndex | None = None
         self._index_lock = Lock()
 
@@ -62,6 +65,7 @@ class SourceSet(Mapping[str, Source]):
         """Picklable (Sphinx may pickle what it keeps): the lock and the index are rebuilt."""
         state = self.__dict__.copy()
         state["_index"] = None
+        state["_targets_of"] = {}
         del state["_index_lock"]
         return state
 
@@ -172,8 +176,13 @@ class SourceSet(Mapping[str, Source]):
 
     # --- quotes ------------------------------------------------------------------------------
 
-    def _targets(self, src: Source) -> list[Target]:
-        return [Target(p.id, src.id, src.normalized(p.id)) for p in src.paragraphs]
+    def _targets(self, src: Source) -> tuple[Target, ...]:
+        """Every paragraph of ``src`` as a match target (built once per source)."""
+        targets = self._targets_of.get(src.id)
+        if targets is None:
+            targets = tuple(Target(p.id, src.id, src.normalized(p.id)) for p in src.paragraphs)
+            self._targets_of[src.id] = targets
+        return targets
 
     def index(self) -> WordIndex:
         """The word index over every paragraph (built once, on first use)."""
@@ -252,7 +261,7 @@ class SourceSet(Mapping[str, Source]):
             f"the quote is in {elsewhere.passage}, not in {wanted}",
         )
 
-    def _source_targets(self, q: TypedQuote, src: Source) -> list[Target]:
+    def _source_targets(self, q: TypedQuote, src: Source) -> Sequence[Target]:
         if len(src.paragraphs) <= SCAN_LIMIT:
             return self._targets(src)
         return self._indexed_targets(q, src)
@@ -260,7 +269,7 @@ class SourceSet(Mapping[str, Source]):
     def _with_splice_check(
         self,
         q: TypedQuote,
-        targets: list[Target],
+        targets: Sequence[Target],
         lookup: Callable[[TypedQuote], list[Target]] | None = None,
     ) -> QuoteMatch:
         result = match_targets(q, targets)
