@@ -147,16 +147,18 @@ _EDS = re.compile(
     re.I,
 )
 _SPLIT_WORDS = re.compile(r"\s*(?:;|\s&\s|&|\s(?:[Aa]nd|AND|[Uu]nd|et|y|e|og|en|i)\s)\s*")
-_INITIALS = re.compile(r"^(?:[A-ZÀ-Þ][a-zà-ÿ]?\.?[\s-]*){1,4}$")  # "A.", "A. B.", "J.-P.", "Th."
-_VANCOUVER = re.compile(r"^(?P<family>.+?)\s+(?P<init>[A-ZÀ-Þ]{1,4})\.?$")
+_INITIALS = re.compile(
+    r"^(?:[A-ZÀ-ÞА-ЯЁ][a-zà-ÿа-яё]?\.?[\s-]*){1,4}$"
+)  # "A.", "A. B.", "J.-P.", "Th."
+_VANCOUVER = re.compile(r"^(?P<family>.+?)\s+(?P<init>[A-ZÀ-ÞА-ЯЁ]{1,4})\.?$")
 _VANCOUVER_DOTTED = re.compile(
-    r"^(?P<family>[A-ZÀ-Þ][\w'’-]+(?:\s[A-ZÀ-Þ][\w'’-]+)?)\s+(?P<init>(?:[A-ZÀ-Þ]\.\s?-?){1,4})$"
+    r"^(?P<family>[A-ZÀ-ÞА-ЯЁ][\w'’-]+(?:\s[A-ZÀ-ÞА-ЯЁ][\w'’-]+)?)\s+(?P<init>(?:[A-ZÀ-ÞА-ЯЁ]\.\s?-?){1,4})$"
 )
 _ROMAN_OR_ACR = re.compile(r"^[A-Z0-9/&.\-]+$")
 
 
 def _ends_initial(text: str) -> bool:
-    return bool(re.search(r"(?:^|[\s.\-])[A-ZÀ-Þ]\.\s*$", text.rstrip(" ,;:")))
+    return bool(re.search(r"(?:^|[\s.\-])[A-ZÀ-ÞА-ЯЁ]\.\s*$", text.rstrip(" ,;:")))
 
 
 def is_initials(piece: str) -> bool:
@@ -164,9 +166,9 @@ def is_initials(piece: str) -> bool:
     p = piece.strip()
     if not p:
         return False
-    if (_INITIALS.match(p) and any(c == "." for c in p)) or re.fullmatch(r"[A-ZÀ-Þ]{1,3}", p):
+    if (_INITIALS.match(p) and any(c == "." for c in p)) or re.fullmatch(r"[A-ZÀ-ÞА-ЯЁ]{1,3}", p):
         return True
-    return bool(re.fullmatch(r"(?:[A-ZÀ-Þ]\.\s?)+[A-ZÀ-Þ]?", p))
+    return bool(re.fullmatch(r"(?:[A-ZÀ-ÞА-ЯЁ]\.\s?)+[A-ZÀ-ÞА-ЯЁ]?", p))
 
 
 def _titlecase_upper(word: str) -> str:
@@ -256,8 +258,16 @@ def _person_natural(text: str) -> Person:
         particle, fam = _split_particle(m.group("family"))
         return Person(family=_titlecase_upper(fam), given=given, particle=particle, suffix=suffix)
     # "SURNAME Given" (French/Scandinavian NOM Prénom): the all-caps word is the family name.
-    if words[0].isupper() and len(words[0]) > 2 and words[0].isalpha() and not words[-1].isupper():
-        return Person(family=_titlecase_upper(words[0]), given=" ".join(words[1:]), suffix=suffix)
+    k = 0
+    while k < len(words) and words[k].isupper() and words[k].isalpha() and len(words[k]) > 1:
+        k += 1
+    if 0 < k < len(words) and (k > 1 or len(words[0]) > 2) and not words[-1].isupper():
+        # "DUPONT Jean", "DE LUBAC Henri": the capitalised words are the family name
+        return Person(
+            family=" ".join(_titlecase_upper(w) for w in words[:k]),
+            given=" ".join(words[k:]),
+            suffix=suffix,
+        )
     # particle starts at the first lowercase particle word after the given names
     i = 1
     while i < len(words) - 1 and not (words[i].lower() in PARTICLES and words[i][0].islower()):
@@ -340,6 +350,11 @@ def _split_chunk(chunk: str) -> list[Person]:
     while i < len(pieces):
         cur = pieces[i]
         nxt = pieces[i + 1] if i + 1 < len(pieces) else None
+        if re.match(r"(?:inc|ltd|llc|gmbh|corp|co)\b\.?", cur, re.I) and out and out[-1].corporate:
+            last = out[-1]  # "AECOM Technical Services, Inc. (AECOM)"
+            out[-1] = Person(family=f"{last.family}, {cur}", corporate=True)
+            i += 1
+            continue
         if cur.lower().strip(".") in {"jr", "sr"} and out:
             last = out[-1]
             out[-1] = Person(last.family, last.given, last.particle, cur, last.corporate)
