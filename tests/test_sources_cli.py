@@ -194,3 +194,16 @@ def test_quotes_verify_reads_stdin(seeds_dir):
     )
     assert out.returncode == 1, out.stderr
     assert [json.loads(x)["verdict"] for x in out.stdout.splitlines()] == ["verified", "not-found"]
+
+
+def test_importing_the_model_stays_light():
+    """The contracts import without the matching machinery (rapidfuzz, the loader)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sphinx_karabakh.sources.model as m, sphinx_karabakh.sources as s;"
+        "heavy = [n for n in ('rapidfuzz', 'sphinx_karabakh.sources.loader') if n in sys.modules];"
+        "assert not heavy, heavy; s.SourceSet; assert 'rapidfuzz' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
