@@ -314,10 +314,11 @@ def _person_like(text: str) -> bool:
 
 def split_names(text: str) -> tuple[Person, ...]:
     """Split an author/editor string into persons. Never raises; '' gives ()."""
-    text = _ETAL.sub("", (text or "").strip(" ,;:"))
+    text = re.sub(r"\(\s*(?:1[5-9]|20)\d\d[a-z]?\s*\)", " ", text or "")  # "(2013)"
+    text = _ETAL.sub("", text.strip(" ,;:"))
     text = _EDS.sub("", text.strip(" ,;:"))
     text = re.sub(
-        r"^\s*(?:in|by|eds?\.(?:\s*by)?|edited(?:\s+and\s+translated)?\s+by|hrsg\.\s*v\.|hg\.\s*v\.)\s*:?\s+",
+        r"^(?:\s*(?:in|by|eds?\.(?:\s*by)?|edited(?:\s+and\s+translated)?\s+by|hrsg\.\s*v\.|hg\.\s*v\.)\s*:?\s+)+",
         "",
         text,
         flags=re.I,
