@@ -22,12 +22,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "passages", help="list the passages of sources with their IDs and offsets"
     )
-    p.add_argument(
-        "--sources",
-        required=True,
-        metavar="DIR",
-        help="directory with sources.toml (or .txt/.md files)",
-    )
+    _sources_option(p)
     p.add_argument("source", nargs="?", help="only this source (ID or file name)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--paragraphs-only", action="store_true", help="leave sentences out")
@@ -36,7 +31,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     q = subparsers.add_parser("quotes", help="verify typed quotations against the sources")
     qsub = q.add_subparsers(dest="quotes_command", metavar="ACTION", required=True)
     v = qsub.add_parser("verify", help="verify quotes read from a JSON Lines file ('-' for stdin)")
-    v.add_argument("--sources", required=True, metavar="DIR")
+    _sources_option(v)
     v.add_argument("quotes", metavar="QUOTES.jsonl")
     v.add_argument("--json", action="store_true", help="one JSON verdict per input line")
     v.set_defaults(func=cmd_verify)
@@ -44,10 +39,20 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     lk = subparsers.add_parser("lock", help="quote lock file (karabakh.lock)")
     lsub = lk.add_subparsers(dest="lock_command", metavar="ACTION", required=True)
     c = lsub.add_parser("check", help="report passages that moved, changed or are gone")
-    c.add_argument("--sources", required=True, metavar="DIR")
+    _sources_option(c)
     c.add_argument("--lock", required=True, metavar="FILE")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_lock_check)
+
+
+def _sources_option(parser: argparse.ArgumentParser) -> None:
+    """``--sources DIR``, the same for every command."""
+    parser.add_argument(
+        "--sources",
+        required=True,
+        metavar="DIR",
+        help="directory with sources.toml (or .txt/.md files)",
+    )
 
 
 def _usage_error(message: str) -> Exception:

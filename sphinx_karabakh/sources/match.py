@@ -404,6 +404,12 @@ def match_targets(q: TypedQuote, targets: Sequence[Target]) -> QuoteMatch:
                 )
                 src = t.norm.text[hit.spans[0][0] : hit.spans[-1][1]]
                 if neg:
+                    reason, score = f"the elision leaves out {neg!r}", 0.9
+                elif not _case_ok(q, t.norm, hit):
+                    reason, score = "letter case differs from the source", 0.99
+                else:
+                    reason = ""
+                if reason:  # found in place, but not faithfully: the first such hit is the answer
                     misquote = misquote or QuoteMatch(
                         Verdict.MISQUOTE,
                         q.typed,
@@ -411,22 +417,9 @@ def match_targets(q: TypedQuote, targets: Sequence[Target]) -> QuoteMatch:
                         t.passage,
                         start,
                         end,
-                        0.9,
+                        score,
                         word_diff(src, _rejoin(q)),
-                        f"the elision leaves out {neg!r}",
-                    )
-                    continue
-                if not _case_ok(q, t.norm, hit):
-                    misquote = misquote or QuoteMatch(
-                        Verdict.MISQUOTE,
-                        q.typed,
-                        t.source,
-                        t.passage,
-                        start,
-                        end,
-                        0.99,
-                        word_diff(src, _rejoin(q)),
-                        "letter case differs from the source",
+                        reason,
                     )
                     continue
                 return QuoteMatch(Verdict.VERIFIED, q.typed, t.source, t.passage, start, end, 1.0)

@@ -320,7 +320,7 @@ class QuoteDirective(KarabakhDirective):
     required_arguments = 1
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
-        "class": directives.class_option,
+        **KarabakhDirective.option_spec,
         "sentences": directives.unchanged,
     }
 
@@ -438,7 +438,7 @@ class SourceDirective(KarabakhDirective):
     required_arguments = 1
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
-        "class": directives.class_option,
+        **KarabakhDirective.option_spec,
         "no-header": directives.flag,
     }
 
