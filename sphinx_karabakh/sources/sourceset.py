@@ -154,6 +154,32 @@ class SourceSet(Mapping[str, Source]):
         )
         return passage, norm, src
 
+    def sentence_range(self, paragraph_id: str, first: int, last: int) -> Passage:
+        """Sentences ``first``..``last`` (1-based) of a paragraph: one sentence, or a range.
+
+        KeyError (with the reason) when the paragraph is unknown or has fewer sentences.
+        """
+        passage, _, src = self._resolve(paragraph_id)
+        count = len(src.sentences(passage.id)) if passage.kind is PassageKind.PARAGRAPH else 0
+        if not 1 <= first <= last <= count:
+            raise KeyError(f"{paragraph_id} has no sentences {first}-{last} (it has {count})")
+        tail = f"-s{last}" if last != first else ""
+        return self._resolve(f"{passage.id}.s{first}{tail}")[0]
+
+    def matched_passage(self, match: QuoteMatch) -> Passage | None:
+        """The passage a QuoteMatch points at, narrowed to the sentence holding the match."""
+        if not match.passage:
+            return None
+        try:
+            passage, _, src = self._resolve(match.passage)
+        except KeyError:
+            return None
+        if passage.kind is PassageKind.PARAGRAPH and None not in (match.start, match.end):
+            for sentence in src.sentences(passage.id):  # a quote inside one sentence links there
+                if sentence.start <= match.start <= match.end <= sentence.end:
+                    return sentence
+        return passage
+
     def passage_ids(self, source: str | None = None) -> list[str]:
         srcs = [self._sources[source]] if source in self._sources else self._sources.values()
         return [p.id for s in srcs for p in s.passages]

@@ -36,7 +36,7 @@ from sphinx_karabakh.sphinx.passages import (
     display,
     left_out,
     loaded_sources,
-    overlaps,
+    shown_paragraphs,
     source_anchor,
     source_of,
 )
@@ -181,18 +181,8 @@ class KarabakhMixin:
 
     def match_passage(self, loaded: LoadedSources, match: QuoteMatch) -> tuple[Any, Passage] | None:
         """The source and passage a QuoteMatch points at (None when it points nowhere)."""
-        if not match.passage:
-            return None
-        try:
-            passage = loaded.sourceset.get_passage(match.passage)
-            source = loaded.sourceset[passage.source]
-        except (KeyError, ValueError):
-            return None
-        if match.start is not None and match.end is not None and passage.kind == "paragraph":
-            for sentence in source.sentences(passage.id):  # a quote inside one sentence links there
-                if sentence.start <= match.start and match.end <= sentence.end:
-                    return source, sentence
-        return source, passage
+        passage = loaded.sourceset.matched_passage(match)
+        return None if passage is None else (loaded.sourceset[passage.source], passage)
 
     def verify(self, loaded: LoadedSources, typed: str, target: str | None) -> QuoteMatch | None:
         """Verify a typed quote against ``target`` (passage ID, source ID or None: everywhere)."""
@@ -229,22 +219,6 @@ class KarabakhMixin:
 
 
 # --- rendering helpers ------------------------------------------------------------------------
-
-
-def shown_text(source: Any, passage: Passage) -> list[str]:
-    """The passage as shown, one string per paragraph it covers (Markdown markup dropped)."""
-    meta: SourceMeta = source.meta
-    parts = []
-    for para in source.paragraphs:
-        if not overlaps(para, passage):
-            continue
-        shown = display(meta, para.text, base=para.start, leave_out=left_out(source, para.id))
-        text = shown.cut(max(para.start, passage.start), min(para.end, passage.end)).strip()
-        if text:
-            parts.append(" ".join(text.split()))
-    if not parts:  # a passage outside the paragraphs (should not happen): show its raw text
-        parts.append(" ".join(display(meta, passage.text, base=passage.start).text.split()))
-    return parts
 
 
 def attribution(
@@ -345,7 +319,7 @@ class QuoteDirective(KarabakhDirective):
             ids=[anchor],
             support_smartquotes=False,  # the source's own typography
         )
-        for text in shown_text(source, passage):
+        for text in shown_paragraphs(source, passage):
             quote += nodes.paragraph(text, text)
         quote += attribution(source.meta, passage.id)
         self.set_source_info(quote)
@@ -361,31 +335,15 @@ class QuoteDirective(KarabakhDirective):
         except ValueError:
             self.warn(f":sentences: must be N or N-M, got {spec!r}", "usage")
             return None
-        sentences = list(source.sentences(passage.id))
-        if not (1 <= a <= b <= len(sentences)):
+        try:
+            return loaded.sourceset.sentence_range(passage.id, a, b)
+        except KeyError:
+            count = len(source.sentences(passage.id))
             self.warn(
-                f":sentences: {spec} is out of range: {passage.id} has {len(sentences)} sentence(s)",
+                f":sentences: {spec} is out of range: {passage.id} has {count} sentence(s)",
                 "unknown-passage",
             )
             return None
-        if a == b:
-            return sentences[a - 1]
-        for candidate in (f"{passage.id}.s{a}-s{b}", f"{passage.id}.s{a}-{passage.id}.s{b}"):
-            try:
-                return loaded.sourceset.get_passage(candidate)
-            except (KeyError, ValueError):
-                continue
-        s_a, s_b = sentences[a - 1], sentences[b - 1]
-        return Passage(
-            id=f"{passage.id}.s{a}-s{b}",
-            source=passage.source,
-            kind=s_a.kind,
-            start=s_a.start,
-            end=s_b.end,
-            text=source.text[s_a.start : s_b.end],
-            hash=f"{s_a.hash}+{s_b.hash}",
-            line=s_a.line,
-        )
 
 
 class VerifyDirective(KarabakhDirective):

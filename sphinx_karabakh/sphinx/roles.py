@@ -13,8 +13,9 @@ from sphinx.util.docutils import SphinxRole
 from sphinx.util.nodes import split_explicit_title
 
 from sphinx_karabakh.sources.model import Verdict
-from sphinx_karabakh.sphinx.directives import KarabakhMixin, badge, error_inline, shown_text
+from sphinx_karabakh.sphinx.directives import KarabakhMixin, badge, error_inline
 from sphinx_karabakh.sphinx.domain import passage_xref
+from sphinx_karabakh.sphinx.passages import shown_paragraphs
 
 
 def _quoted(text: str) -> str:
@@ -33,7 +34,7 @@ class QuoteRole(KarabakhMixin, SphinxRole):
         source, passage = found
         anchor = self.serial_anchor("kq", passage.id)
         self.record_quote("q", anchor, source, passage)
-        text = _quoted(" ".join(shown_text(source, passage)))
+        text = _quoted(" ".join(shown_paragraphs(source, passage)))
         outer = nodes.inline(classes=["karabakh-q"], ids=[anchor])
         outer += passage_xref(passage.id, nodes.inline(text, text, classes=["karabakh-q-text"]))
         return [outer], []
