@@ -177,8 +177,13 @@ def make_pages(
     return counts
 
 
-def sphinx_build(src: Path, out: Path, jobs: int) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds of the build and its workers, stderr)."""
+def sphinx_build(
+    src: Path, out: Path, jobs: int, package_dir: Path | None = None
+) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the build and its workers, stderr).
+
+    ``package_dir``: import sphinx_karabakh from there (an older checkout) instead of this one.
+    """
     if out.exists():
         shutil.rmtree(out)
     cmd = [
@@ -196,7 +201,10 @@ def sphinx_build(src: Path, out: Path, jobs: int) -> tuple[float, float, str]:
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if package_dir is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(package_dir), env.get("PYTHONPATH")]))
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     elapsed = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -211,7 +219,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="200 passages, 100 quotes, 10 pages")
     ap.add_argument("--seed", type=int, default=2020)
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also build the karabakh pages with the sphinx_karabakh package found in DIR (e.g. "
+        "`git archive REV sphinx_karabakh | tar -x -C DIR`), alternating, for a before/after",
+    )
     args = ap.parse_args(argv)
+    if args.baseline and not (args.baseline / "sphinx_karabakh" / "__init__.py").is_file():
+        raise SystemExit(f"--baseline {args.baseline}: no sphinx_karabakh package there")
     n_sources, n_paragraphs, n_pages, n_quotes = (20, 100, 50, 1000)
     if args.quick:
         n_sources, n_paragraphs, n_pages, n_quotes = (4, 50, 10, 100)
@@ -227,12 +244,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{n_pages} pages, {counts['by_id']} quotes by ID, {counts['typed']} typed "
         f"({counts['typed_no_source']} without a source); -j {args.jobs}"
     )
-    times: dict[str, list[float]] = {"karabakh": [], "plain": []}
-    cpu: dict[str, list[float]] = {"karabakh": [], "plain": []}
+    runs = [("plain", proot, None), ("karabakh", kroot, None)]
+    if args.baseline:
+        runs.append(("baseline", kroot, args.baseline.resolve()))
+    times: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in runs}
     warnings = ""
     for _ in range(args.repeat):
-        for name, root in (("plain", proot), ("karabakh", kroot)):
-            elapsed, used, stderr = sphinx_build(root, WORK / f"html-{name}", args.jobs)
+        for name, root, package in runs:
+            elapsed, used, stderr = sphinx_build(root, WORK / f"html-{name}", args.jobs, package)
             times[name].append(elapsed)
             cpu[name].append(used)
             if name == "karabakh":
@@ -251,6 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         f"CPU:  karabakh {best_cpu['karabakh']:.2f} s, plain {best_cpu['plain']:.2f} s, "
         f"ratio {cpu_ratio:.2f} (steadier than wall time on a shared machine)"
     )
+    if args.baseline:
+        print(
+            f"baseline ({args.baseline}): {best['baseline']:.2f} s wall "
+            f"(ratio {best['baseline'] / best['plain']:.2f}), {best_cpu['baseline']:.2f} s CPU "
+            f"(ratio {best_cpu['baseline'] / best_cpu['plain']:.2f})"
+        )
     print(f"warnings in the karabakh build: {n_warn} (expected 0: every generated quote verifies)")
     if n_warn:
         print("\n".join(warnings.splitlines()[:5]))
@@ -273,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         "warnings": n_warn,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "baseline": str(args.baseline) if args.baseline else None,
     }
     (OUT / "build.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {OUT / 'build.json'}")
