@@ -855,7 +855,7 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
     if not labelled:
         return None
     first: dict[str, str] = {}
-    spans = crf.spans(labelled)
+    spans = _mend_cut_title(crf.spans(labelled))
     seen_editor = False
     for lab, span in spans:
         if lab == "editor":
@@ -962,6 +962,27 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
     if score < 0.45 or ref.confidence < 0.35:
         ref.type = EntryType.MISC
     return ref
+
+
+def _mend_cut_title(spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """'How to cite a | web page. Style Blog.' -- a title cut mid-sentence (no closing punctuation,
+    the next span goes on in lower case) takes back the words up to the sentence end."""
+    out = list(spans)
+    for i in range(len(out) - 1):
+        lab, text = out[i]
+        nlab, ntext = out[i + 1]
+        if (
+            lab == "title"
+            and not re.search(r"[.?!,;:\"”’)\]]$", text)
+            and ntext[:1].islower()
+            and nlab in ("note", "publisher", "journal", "container-title", "location")
+        ):
+            ends = _sentence_ends(ntext)
+            if ends and ends[0] < len(ntext.rstrip()):
+                head, tail = ntext[: ends[0]], ntext[ends[0] :].strip()
+                out[i] = (lab, f"{text} {head}")
+                out[i + 1] = (nlab, tail)
+    return [(lab, text) for lab, text in out if text]
 
 
 def _split_publisher(pub: str) -> tuple[str, str]:
