@@ -73,3 +73,20 @@ def test_sentence_range_and_matched_passage():
     spanning = ss.verify("one. Second")
     assert ss.matched_passage(spanning).id == "t:p1"  # across sentences: the paragraph
     assert ss.matched_passage(QuoteMatch(Verdict.NOT_FOUND, "x")) is None
+
+
+def test_overlapping_paragraphs_equal_a_scan(seeds):
+    """Bisection finds exactly what a scan over every paragraph finds, for any span."""
+    from sphinx_karabakh.sources.display import overlaps
+    from sphinx_karabakh.sources.model import Passage, PassageKind
+
+    for src in seeds.values():
+        n = len(src.text)
+        marks = sorted({0, n, *(p.start for p in src.paragraphs), *(p.end for p in src.paragraphs)})
+        probes = [*marks, *(m + 1 for m in marks), *(m - 1 for m in marks if m)]
+        for a in probes[::3]:
+            for b in (a, a + 1, a + 40, a + 900, n):
+                span = Passage("x", src.id, PassageKind.RANGE, a, b, "", "", 1)
+                scan = tuple(p.id for p in src.paragraphs if overlaps(p, span))
+                assert covered_paragraphs(src, span) == scan, (src.id, a, b)
+                assert covered_paragraphs(list(src.paragraphs), span) == scan

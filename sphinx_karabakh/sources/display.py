@@ -29,8 +29,13 @@ def source_of(passage_id: str) -> str:
     return passage_id.rsplit(":", 1)[0] if ":" in passage_id else passage_id
 
 
-def covered_paragraphs(paragraphs: Sequence[Passage], passage: Passage) -> tuple[str, ...]:
-    """IDs of the paragraphs a passage (paragraph, sentence or range) overlaps, in order."""
+def covered_paragraphs(paragraphs: Sequence[Passage] | Source, passage: Passage) -> tuple[str, ...]:
+    """IDs of the paragraphs a passage (paragraph, sentence or range) overlaps, in order.
+
+    Given the Source itself, its paragraphs are found by bisection instead of a scan.
+    """
+    if hasattr(paragraphs, "overlapping"):
+        return tuple(p.id for p in paragraphs.overlapping(passage.start, passage.end))
     return tuple(p.id for p in paragraphs if overlaps(p, passage))
 
 
@@ -139,9 +144,7 @@ def shown_paragraphs(source: Source, passage: Passage) -> list[str]:
     """The passage as shown, one string per paragraph it covers (markup and furniture dropped)."""
     meta = source.meta
     out = []
-    for para in source.paragraphs:
-        if not overlaps(para, passage):
-            continue
+    for para in source.overlapping(passage.start, passage.end):
         shown = display(meta, para.text, base=para.start, leave_out=left_out(source, para.id))
         text = shown.cut(max(para.start, passage.start), min(para.end, passage.end)).strip()
         if text:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,24 @@ class Source:
         spans = self._parts.get(para, ((passage.start, passage.end),))
         out = [(max(s, passage.start), min(e, passage.end)) for s, e in spans]
         return tuple((s, e) for s, e in out if s < e)
+
+    def overlapping(self, start: int, end: int) -> tuple[Passage, ...]:
+        """The paragraphs that share a character with the raw span ``[start, end)``, in order.
+
+        An empty span matches only the paragraph with that very span. Two bisections on the
+        paragraph starts, not a scan (a quote is looked up here once per build).
+        """
+        starts = self.__dict__.get("_starts")
+        if starts is None:
+            starts = [p.start for p in self.paragraphs]
+            object.__setattr__(self, "_starts", starts)
+        lo = max(bisect_left(starts, start) - 1, 0)  # a superset of the candidates, then the test
+        hi = bisect_right(starts, end, lo)
+        return tuple(
+            p
+            for p in self.paragraphs[lo:hi]
+            if (p.start < end and start < p.end) or (p.start, p.end) == (start, end)
+        )
 
     def order(self, pid: str) -> int:
         """Position of a paragraph among paragraphs, or of a sentence among sentences."""

@@ -169,7 +169,7 @@ class KarabakhMixin:
                 lineno=self.lineno,
                 anchor=anchor,
                 passage=passage.id,
-                paragraphs=covered_paragraphs(list(source.paragraphs), passage),
+                paragraphs=covered_paragraphs(source, passage),
                 source=passage.source,
                 kind=kind,
                 typed=typed,
@@ -520,7 +520,7 @@ class AnnotationDirective(KarabakhDirective):
                     lineno=self.lineno,
                     anchor=anchor,
                     passage=passage.id,
-                    paragraphs=covered_paragraphs(list(source.paragraphs), passage),
+                    paragraphs=covered_paragraphs(source, passage),
                     source=passage.source,
                     content=tuple(copied),
                 )
