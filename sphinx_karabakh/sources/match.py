@@ -18,6 +18,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
@@ -77,6 +78,11 @@ class TypedQuote:
     @property
     def joined(self) -> str:
         return " ".join(self.fragments)
+
+    @cached_property
+    def needles(self) -> tuple[str, ...]:
+        """The fragments as searched for (any case): computed once, tried on every target."""
+        return tuple(f.lower() for f in self.fragments)
 
     @property
     def tokens(self) -> list[str]:
@@ -185,7 +191,9 @@ def find_exact(q: TypedQuote, norm: Normalized) -> list[_Hit]:
     expression with one lazy gap per elision backtracks exponentially when it fails).
     """
     low = norm.lower
-    needles = [f.lower() for f in q.fragments]
+    needles = q.needles
+    if any(n not in low for n in needles):  # most targets: one C-speed scan each, no hit
+        return []
     if q.simple:
         return [_Hit(((i, i + len(needles[0])),), ()) for i in _occurrences(low, needles[0], 4)]
     occ = [_occurrences(low, n) for n in needles]
