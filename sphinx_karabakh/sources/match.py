@@ -18,7 +18,6 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
@@ -79,10 +78,14 @@ class TypedQuote:
     def joined(self) -> str:
         return " ".join(self.fragments)
 
-    @cached_property
+    @property
     def needles(self) -> tuple[str, ...]:
         """The fragments as searched for (any case): computed once, tried on every target."""
-        return tuple(f.lower() for f in self.fragments)
+        cached = self.__dict__.get("_needles")
+        if cached is None:
+            cached = tuple(f.lower() for f in self.fragments)
+            object.__setattr__(self, "_needles", cached)
+        return cached
 
     @property
     def tokens(self) -> list[str]:
