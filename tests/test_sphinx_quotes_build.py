@@ -213,3 +213,27 @@ def test_unwritable_lock_file_is_a_warning(make_app, project):
 def test_lock_file_can_be_switched_off(make_app, project):
     build(make_app, project, confoverrides={"karabakh_lockfile": None})
     assert not (project / "karabakh.lock").exists()
+
+
+def test_source_page_sentences_are_escaped_spans_in_html_and_plain_text_elsewhere(
+    make_app, project
+):
+    """A passage's sentences are marked by the HTML writer from offsets, its text escaped."""
+    edit(
+        project / "texts" / "beta.txt",
+        "Ankara had hoped for more.",
+        'Ankara had hoped for <b>more</b> & "better". Then a third one.',
+    )
+    app, _, _ = build(make_app, project)
+    beta = (Path(app.outdir) / "beta.html").read_text(encoding="utf-8")
+    assert (
+        '<span class="karabakh-sentence" id="beta-p3-s2">Ankara had hoped for '
+        "&lt;b&gt;more&lt;/b&gt; &amp; &quot;better&quot;. </span>"
+        '<span class="karabakh-sentence" id="beta-p3-s3">Then a third one.</span></p>'
+    ) in beta
+    assert "<b>more" not in beta
+    text_app = make_app("text", srcdir=project)  # other writers see a plain paragraph
+    text_app.build()
+    text = (Path(text_app.outdir) / "beta.txt").read_text(encoding="utf-8")
+    assert "¶ beta:p3 Turkey" in " ".join(text.split())
+    assert 'hoped for <b>more</b> & "better". Then a third one.' in " ".join(text.split())

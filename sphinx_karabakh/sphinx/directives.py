@@ -28,7 +28,12 @@ from sphinx_karabakh.sphinx.domain import (
     passage_xref,
     source_xref,
 )
-from sphinx_karabakh.sphinx.nodes import annotation_box, source_passages, times_quoted
+from sphinx_karabakh.sphinx.nodes import (
+    annotation_box,
+    passage_text,
+    source_passages,
+    times_quoted,
+)
 from sphinx_karabakh.sphinx.passages import (
     LoadedSources,
     anchor_id,
@@ -465,20 +470,23 @@ class SourceDirective(KarabakhDirective):
             reftitle="Permalink to this passage",
         )
         link += nodes.Text(f"¶ {para.id}")
-        text = nodes.paragraph(classes=["karabakh-passage-text"])
+        text = passage_text(classes=["karabakh-passage-text"])
         text += link
-        # Few nodes per passage (a handbook has thousands): the space after the permalink and
-        # any text before the first sentence make one node, the gap after a sentence ends its
-        # span.
+        # Few nodes per passage (a handbook has thousands): the space after the permalink, any
+        # text before the first sentence and every sentence (up to the next) are one Text; the
+        # HTML writer marks the sentences from the offsets kept beside it.
         sentences = source.sentences(para.id)
         first = sentences[0].start if sentences else para.end
-        text += nodes.Text(" " + shown.cut(para.start, first).lstrip())
+        pieces = [" " + shown.cut(para.start, first).lstrip()]
+        size = len(pieces[0])
+        cuts = []
         for i, sentence in enumerate(sentences):
             end = sentences[i + 1].start if i + 1 < len(sentences) else para.end
-            words = shown.cut(sentence.start, max(sentence.end, end))
-            text += nodes.inline(
-                words, words, ids=[anchor_id(sentence.id)], classes=["karabakh-sentence"]
-            )
+            cuts.append((size, anchor_id(sentence.id)))
+            pieces.append(shown.cut(sentence.start, max(sentence.end, end)))
+            size += len(pieces[-1])
+        text += nodes.Text("".join(pieces))
+        text["sentences"] = cuts
         box += text
         return box
 

@@ -8,6 +8,9 @@ sees them and none needs a visitor.
 
 from __future__ import annotations
 
+import html
+from typing import Any
+
 from docutils import nodes
 
 
@@ -37,6 +40,41 @@ PLACEHOLDERS: tuple[type[nodes.Element], ...] = (
     annotation_box,
     times_quoted,
 )
+
+
+class passage_text(nodes.paragraph):
+    """A passage's shown text on its source page, sentences marked without a node each.
+
+    Children: the permalink (a reference) and one Text of the shown text. Attribute
+    ``sentences``: ``[(offset into that text, anchor), …]``, where each sentence starts. The HTML
+    writer wraps each sentence in ``<span class="karabakh-sentence" id=anchor>``; other writers
+    see a paragraph (Sphinx looks visitors up along the class's bases). A source page holds
+    thousands of sentences: a node each would multiply every later pass over the doctree.
+    """
+
+
+def visit_passage_text_html(self: Any, node: passage_text) -> None:
+    """``<p>`` permalink, lead text, one span per sentence ``</p>`` (the text escaped)."""
+    if len(node) != 2 or not isinstance(node[1], nodes.Text):
+        self.visit_paragraph(node)  # not the shape made by the directive: a paragraph
+        return
+    self.body.append(self.starttag(node, "p", ""))
+    node[0].walkabout(self)
+    text = node[1].astext()
+    cuts = node.get("sentences", [])
+    self.body.append(self.encode(text[: cuts[0][0] if cuts else len(text)]))
+    for k, (start, anchor) in enumerate(cuts):
+        end = cuts[k + 1][0] if k + 1 < len(cuts) else len(text)
+        self.body.append(
+            f'<span class="karabakh-sentence" id="{html.escape(anchor, quote=True)}">'
+            f"{self.encode(text[start:end])}</span>"
+        )
+    self.body.append("</p>\n")
+    raise nodes.SkipNode
+
+
+def depart_passage_text_html(self: Any, node: passage_text) -> None:
+    self.depart_paragraph(node)  # only reached after the fallback in the visitor
 
 
 def _skip(self: nodes.NodeVisitor, node: nodes.Element) -> None:

@@ -298,6 +298,9 @@ def setup(app: Sphinx) -> None:
         app.add_config_value(name, default, scope, types)
     for node in knodes.PLACEHOLDERS:
         app.add_node(node, **knodes.VISITORS)
+    app.add_node(
+        knodes.passage_text, html=(knodes.visit_passage_text_html, knodes.depart_passage_text_html)
+    )
     app.add_domain(KarabakhDomain)
     app.add_directive_to_domain("karabakh", "quote", QuoteDirective)
     app.add_directive_to_domain("karabakh", "verify", VerifyDirective)
