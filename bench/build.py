@@ -17,6 +17,8 @@ What it does (deterministic, seeded):
    on a shared machine the CPU ratio is the steadier figure. Writes ``bench/out/build.json``.
 
 Run: ``.venv/bin/python bench/build.py`` (``--jobs 2``, ``--repeat 3``, ``--quick`` for a small run).
+Before/after in one run: ``mkdir /tmp/old && git archive REV sphinx_karabakh | tar -x -C /tmp/old``,
+then ``--baseline /tmp/old`` also builds the karabakh pages with that older package, alternating.
 """
 
 from __future__ import annotations
