@@ -21,27 +21,36 @@ COMMAND_MODULES = (
     "sphinx_karabakh.linkcheck.cli",
 )
 
+#: Which module defines a top-level command: ``sphinx-karabakh linkcheck …`` then imports only
+#: that module (not every stage's parsers and their dependencies).  A command missing here still
+#: works: an unknown first argument builds the full parser.
+COMMAND_OWNERS = {
+    "linkcheck": "sphinx_karabakh.linkcheck.cli",
+}
+
 
 class UsageError(Exception):
     """Bad usage or unreadable input: printed as ``sphinx-karabakh: error: …``, exit 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sphinx-karabakh",
         description="Verified quotes, references to BibTeX and link checks for Sphinx writers.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    for name in modules:
         module = importlib.import_module(name)
         module.add_commands(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    owner = COMMAND_OWNERS.get(args_in[0]) if args_in else None
+    parser = build_parser((owner,) if owner else COMMAND_MODULES)
+    args = parser.parse_args(args_in)
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
