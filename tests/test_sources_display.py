@@ -90,3 +90,17 @@ def test_overlapping_paragraphs_equal_a_scan(seeds):
                 scan = tuple(p.id for p in src.paragraphs if overlaps(p, span))
                 assert covered_paragraphs(src, span) == scan, (src.id, a, b)
                 assert covered_paragraphs(list(src.paragraphs), span) == scan
+
+
+def test_first_paragraph_of_and_source_suggestions(seeds):
+    from sphinx_karabakh.sources.display import first_paragraph_of
+
+    assert first_paragraph_of("legiec-2020:p3-p5") == "legiec-2020:p3"
+    assert first_paragraph_of("legiec-2020:p4.s2-s3") == "legiec-2020:p4.s2"
+    assert first_paragraph_of("legiec-2020:p4.s2") == "legiec-2020:p4.s2"
+    # a misspelt source: its passages are offered (no ID without ':' is that close)
+    assert seeds.suggest_source("legiec-2002")[0].startswith("legiec-2020:")
+    assert seeds.suggest_source("valiyev") and all(
+        s.startswith("valiyev-2021") for s in seeds.suggest_source("valiyev")
+    )
+    assert seeds.suggest_source("zzzzzz-9999") == []

@@ -29,6 +29,16 @@ def source_of(passage_id: str) -> str:
     return passage_id.rsplit(":", 1)[0] if ":" in passage_id else passage_id
 
 
+def first_paragraph_of(passage_id: str) -> str:
+    """The anchorable part of a passage ID: a range's first member (``S:p3-p5`` -> ``S:p3``).
+
+    Sentences keep their own anchor (``S:p4.s2``), so a link lands on the sentence.
+    """
+    source, _, local = passage_id.rpartition(":")
+    first = local.split("-", 1)[0]
+    return f"{source}:{first}" if source else first
+
+
 def covered_paragraphs(paragraphs: Sequence[Passage] | Source, passage: Passage) -> tuple[str, ...]:
     """IDs of the paragraphs a passage (paragraph, sentence or range) overlaps, in order.
 

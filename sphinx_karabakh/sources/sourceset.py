@@ -200,6 +200,12 @@ class SourceSet(Mapping[str, Source]):
             out = [p.id for p in self._sources[src].paragraphs[-n:]]
         return out
 
+    def suggest_source(self, name: str, n: int = 3) -> list[str]:
+        """Suggestions for an unknown source ``name``: close source IDs, else passages."""
+        close = self.suggest(name, n)
+        close = [c for c in close if ":" not in c] or close
+        return close or difflib.get_close_matches(name, list(self._sources), n=n, cutoff=0.3)
+
     # --- quotes ------------------------------------------------------------------------------
 
     def _targets(self, src: Source) -> tuple[Target, ...]:

@@ -146,16 +146,15 @@ class KarabakhMixin:
         return None
 
     def unknown_message(self, what: str, wanted: str, loaded: LoadedSources) -> str:
+        sourceset = loaded.sourceset
         try:
-            close = list(loaded.sourceset.suggest(wanted, n=3))
+            close = (
+                sourceset.suggest_source(wanted, n=3)
+                if what == "source"
+                else list(sourceset.suggest(wanted, n=3))
+            )
         except (KeyError, ValueError, AttributeError):
             close = []
-        if what == "source":
-            close = [c for c in close if ":" not in c] or close
-            if not close:
-                import difflib
-
-                close = difflib.get_close_matches(wanted, loaded.ids, n=3, cutoff=0.3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         return f"unknown {what} {wanted!r}{hint}"
 

@@ -29,7 +29,12 @@ from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
-from sphinx_karabakh.sphinx.passages import anchor_id, source_anchor, source_of
+from sphinx_karabakh.sphinx.passages import (
+    anchor_id,
+    first_paragraph_of,
+    source_anchor,
+    source_of,
+)
 
 #: ``QuoteRecord.kind``/``verdict`` of a quote whose passage ID is unknown (kept for locations).
 UNKNOWN = "unknown"
@@ -266,16 +271,6 @@ class KarabakhDomain(Domain):
 
     def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
         return []
-
-
-def first_paragraph_of(passage_id: str) -> str:
-    """The anchorable part of a passage ID: a range's first member (``S:p3-p5`` -> ``S:p3``).
-
-    Sentences keep their own anchor (``S:p4.s2``), so a link lands on the sentence.
-    """
-    source, _, local = passage_id.rpartition(":")
-    first = local.split("-", 1)[0]
-    return f"{source}:{first}" if source else first
 
 
 def passage_xref(passage_id: str, contnode: nodes.Node | None = None) -> pending_xref:
