@@ -59,10 +59,13 @@ def overlaps(a: Passage, b: Passage) -> bool:
 
 @dataclass(frozen=True)
 class Display:
-    """A passage as shown: ``text`` with ``offsets[i]`` = raw index of ``text[i]``."""
+    """A passage as shown: ``text`` with ``offsets[i]`` = raw index of ``text[i]``.
+
+    Plain text shown whole maps one-to-one: its offsets are a ``range`` (no list per paragraph).
+    """
 
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
     kind: str = "paragraph"  # "paragraph" | "heading" | "item"
 
     def cut(self, raw_start: int, raw_end: int) -> str:
@@ -108,14 +111,14 @@ def display(
     is dropped and its text kept: ``[text](url)`` -> ``text``, ``**b**`` -> ``b``, a heading's
     ``#`` and a list item's marker at the start of a line (the passage kind says which it was).
     """
+    if not leave_out and (meta is None or meta.format != "markdown"):
+        return Display(raw, range(base, base + len(raw)))
     drop = [False] * len(raw)
     for start, end in leave_out:  # furniture: keep one whitespace character in its place
         first = start - base + (1 if raw[start - base : start - base + 1].isspace() else 0)
         for i in range(max(first, 0), min(end - base, len(raw))):
             drop[i] = True
     if meta is None or meta.format != "markdown":
-        if not leave_out:
-            return Display(raw, tuple(range(base, base + len(raw))))
         text = "".join(c for c, d in zip(raw, drop, strict=True) if not d)
         return Display(text, tuple(base + i for i, d in enumerate(drop) if not d))
     kind = "paragraph"
