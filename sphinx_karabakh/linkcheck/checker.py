@@ -334,6 +334,7 @@ class Checker:
         self._session: requests.Session | None = None
         self._headers: dict[str, str] = {}
         self._claim_lock = threading.Lock()  # page claims and parked flows (in-flight de-dup)
+        self.processes_used = 1  # worker processes of the last ``check`` (1: this process only)
 
     def _make_session(self) -> requests.Session:
         _load_requests()
@@ -391,13 +392,20 @@ class Checker:
         self,
         links: Iterable[Hyperlink],
         on_result: Callable[[CheckResult], None] | None = None,
+        on_link: Callable[[Hyperlink, CheckResult], None] | None = None,
     ) -> list[CheckResult]:
-        """Judge every link; return one ``CheckResult`` per link, in the input order."""
+        """Judge every link; return one ``CheckResult`` per link, in the input order.
+
+        ``on_result(result)`` (and ``on_link(link, result)``) are called once per distinct link
+        object, in this thread, as verdicts are decided.  With ``config.processes`` other than 1
+        and enough pages on several hosts, the network checks run in worker processes
+        (``linkcheck.shard``); prechecks, the cache, the callbacks stay in this process."""
         links = list(links)
         t_start = time.monotonic()
         c = self.config
         self._deadline_at = None if c.deadline is None else t_start + c.deadline
         self._stop.clear()
+        self.processes_used = 1
         results: dict[int, CheckResult] = {}
         index: dict[int, list[int]] = {}
         for i, h in enumerate(links):
@@ -409,6 +417,8 @@ class Checker:
                 results[i] = r
             if on_result is not None:
                 on_result(r)
+            if on_link is not None:
+                on_link(h, r)
 
         tasks: dict[str, _PageTask] = {}
         for h in links:
@@ -438,7 +448,16 @@ class Checker:
             t.need_body = bool(t.anchors) or t.want_text
 
         if tasks:
-            self._run_tasks(_round_robin(list(tasks.values())), emit)
+            by_host: dict[str, list[_PageTask]] = {}
+            for t in tasks.values():
+                by_host.setdefault(_host_key(t.url), []).append(t)
+            from sphinx_karabakh.linkcheck.shard import plan_processes
+
+            n = plan_processes(c, len(tasks), len(by_host))
+            if n > 1:
+                self._run_sharded(by_host, n, emit)
+            else:
+                self._run_tasks(_round_robin(list(tasks.values())), emit)
         return [results[i] for i in range(len(links))]
 
     # ------------------------------------------------------------------ pool
@@ -475,7 +494,10 @@ class Checker:
                 elif finished is not None:  # None: parked on the flow fetching its target page
                     sched.push(flow)
 
-        n = max(1, min(self.config.workers, len(tasks)))
+        # No more threads than host slots: a thread beyond them would only wait on a host's limit
+        # (and every thread adds to the interpreter-lock convoy while requests are sent).
+        slots = self.config.per_host * len({_host_key(t.url) for t in tasks})
+        n = max(1, min(self.config.workers, len(tasks), slots))
         threads = [threading.Thread(target=worker, name=f"linkcheck-{i}", daemon=True) for i in range(n)]
         for th in threads:
             th.start()
@@ -522,6 +544,21 @@ class Checker:
                     else:
                         emit(h, self._result(h, Verdict.UNCHECKED,
                                              reason=f"global deadline ({self.config.deadline:g} s) reached before the check started"))
+
+    def _run_sharded(self, by_host: dict[str, list[_PageTask]], n: int, emit) -> None:
+        """Pages of each host to one of ``n`` worker processes; results cached and emitted here."""
+        from sphinx_karabakh.linkcheck.shard import assign_hosts, run_sharded
+
+        shards = [[h for host in hosts for t in by_host[host] for h in t.links]
+                  for hosts in assign_hosts({k: len(v) for k, v in by_host.items()}, n)]
+        self.processes_used = len(shards)
+
+        def emit_fresh(h: Hyperlink, r: CheckResult) -> None:
+            if self.cache is not None:
+                self.cache.put(r, h.expected_passages)
+            emit(h, r)
+
+        run_sharded(self.config, shards, self._deadline_at, emit_fresh)
 
     def _finish(self, flow: _Flow, done: SimpleQueue) -> None:
         """Report a finished flow and every flow parked on it (they share its page fetch)."""

@@ -52,6 +52,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--junit", metavar="OUT", help="write a JUnit XML report")
     p.add_argument("--workers", type=int, default=d.workers, help=f"global concurrency (default {d.workers})")
     p.add_argument("--per-host", type=int, default=d.per_host, help=f"concurrent requests per host (default {d.per_host})")
+    p.add_argument("--processes", type=int, default=d.processes, metavar="N",
+                   help="worker processes, each checking its own hosts (default 0 = one per CPU when "
+                   "there are enough URLs and hosts; 1 = none)")
     p.add_argument("--timeout", type=float, default=d.timeout, help=f"read timeout per request, s (default {d.timeout:g})")
     p.add_argument("--connect-timeout", type=float, default=d.connect_timeout, help="connect timeout, s")
     p.add_argument("--deadline", type=float, default=d.deadline,
@@ -107,6 +110,8 @@ def collect(args: argparse.Namespace) -> LinkSet:
 def config_from_args(args: argparse.Namespace) -> CheckConfig:
     if args.workers < 1 or args.per_host < 1:
         raise UsageError("--workers and --per-host must be at least 1")
+    if args.processes < 0:
+        raise UsageError("--processes must be 0 (auto) or more")
     if args.timeout <= 0 or args.connect_timeout <= 0:
         raise UsageError("--timeout and --connect-timeout must be positive")
     import re
@@ -121,7 +126,7 @@ def config_from_args(args: argparse.Namespace) -> CheckConfig:
         connect_timeout=args.connect_timeout, deadline=args.deadline or None,
         retry_after_max=args.retry_after_max, max_redirects=args.max_redirects,
         max_bytes=args.max_bytes, min_interval=args.min_interval, allow_link_local=args.allow_link_local,
-        ignore=tuple(args.ignore), timeout_fails=not args.timeout_ok,
+        ignore=tuple(args.ignore), timeout_fails=not args.timeout_ok, processes=args.processes,
     )
 
 
