@@ -71,6 +71,11 @@ def heldout(raw: str) -> bool:
     return int(hashlib.md5(raw.encode("utf-8")).hexdigest(), 16) % 10 == 0
 
 
+def dev(raw: str) -> bool:
+    """Another tenth, carved from the training part, for tuning (train with --dev to leave it out)."""
+    return int(hashlib.md5(raw.encode("utf-8")).hexdigest(), 16) % 10 == 1
+
+
 def fold(text: str) -> str:
     t = unicodedata.normalize("NFKD", text)
     t = "".join(c for c in t if not unicodedata.combining(c)).lower()
@@ -253,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-baseline", action="store_true")
     ap.add_argument("--errors", type=str, default="", help="print up to 30 errors for this field")
     ap.add_argument("--heldout-only", action="store_true", help="only the held-out tenth")
+    ap.add_argument(
+        "--dev-only",
+        action="store_true",
+        help="only the dev tenth (for a model trained with train_refs_crf.py --dev; "
+        "pick it with SPHINX_KARABAKH_REFS_MODEL=path)",
+    )
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(
@@ -266,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.heldout_only:
         records = [r for r in records if heldout(r["raw"])]
+    if args.dev_only:
+        records = [r for r in records if dev(r["raw"])]
     if args.limit:
         records = records[: args.limit]
     ours("warm up. 2020. Title.", args.mode)

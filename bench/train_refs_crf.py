@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from refs_eval import DATA, heldout  # noqa: E402
+from refs_eval import DATA, dev, heldout  # noqa: E402
 
 from sphinx_karabakh.refs.crf import LABEL_MAP, MODEL_NAME, token_features  # noqa: E402
 
@@ -47,12 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--c1", type=float, default=1.0)
     ap.add_argument("--c2", type=float, default=0.001)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument(
+        "--dev",
+        action="store_true",
+        help="also leave out the dev tenth (for tuning with refs_eval --dev-only)",
+    )
+    ap.add_argument("--minfreq", type=int, default=2)
     args = ap.parse_args(argv)
     if not DATA.exists():
         print(f"train_refs_crf: {DATA} is missing; nothing to train on.")
         return 0
     records = [json.loads(x) for x in DATA.read_text(encoding="utf-8").splitlines() if x.strip()]
-    train = [r for r in records if not heldout(r["raw"])]
+    train = [r for r in records if not heldout(r["raw"]) and not (args.dev and dev(r["raw"]))]
     trainer = pycrfsuite.Trainer(verbose=False)
     n = 0
     for tokens, labels in sequences(train):
@@ -64,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             "c2": args.c2,
             "max_iterations": args.iterations,
             "feature.possible_transitions": True,
-            "feature.minfreq": 2,
+            "feature.minfreq": args.minfreq,
         }
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
