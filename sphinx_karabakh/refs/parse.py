@@ -1135,7 +1135,15 @@ def _repair_title_journal(first: dict[str, str]) -> None:
     journal = first.get("journal", "")
     if journal and len(journal.split()) > 2:
         return
-    if not journal and not ({"volume", "pages"} <= first.keys() or "volume" in first):
+    if not journal and not (
+        {"volume", "pages"} <= first.keys()
+        or "volume" in first
+        # "Title. Current Drug Delivery. 2011. 290-298" -- pages, and nothing a book would have
+        or (
+            "pages" in first
+            and not ({"container-title", "editor", "publisher", "location", "url"} & first.keys())
+        )
+    ):
         return
     ends = [e for e in _sentence_ends(title) if e < len(title.rstrip(" .,")) - 1]
     if not ends:
