@@ -13,6 +13,7 @@
                           after the first request for that path, then the page
     /ratelimit-date/ID    same, with Retry-After as an HTTP date
     /always429/ID         429 + Retry-After: 3600 forever
+    /cookiegate/ID        302 to itself with Set-Cookie until the request carries the cookie, then the page
     /unavailable/ID       503 + Retry-After (seconds) inside the window, then the page
     /ratelimit-bare/ID    429 without Retry-After inside the window, then the page
     /headlies/ID          404 on HEAD, the page on GET
@@ -192,6 +193,11 @@ class LinkServer:
                 extra = {} if kind == "ratelimit-bare" else {"Retry-After": ra}
                 return self._send(h, code, b"try later\n", "text/plain", head, extra)
             return self._send(h, 200, page_html(parts[1]), head=head)
+        if kind == "cookiegate" and len(parts) == 2:  # 302 to itself setting a cookie, then the page
+            if f"gate={parts[1]}" in (h.headers.get("Cookie") or ""):
+                return self._send(h, 200, page_html(parts[1]), head=head)
+            return self._send(h, 302, b"moved\n", "text/plain", head,
+                              {"Location": path, "Set-Cookie": f"gate={parts[1]}; Path=/"})
         if kind == "always429":
             return self._send(h, 429, b"too many requests\n", "text/plain", head, {"Retry-After": "3600"})
         if kind == "slow" and len(parts) == 2:

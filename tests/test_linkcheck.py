@@ -345,3 +345,10 @@ def test_same_link_object_twice_and_equal_urls(server):
     assert [r.verdict for r in results] == [Verdict.OK] * 3
     assert results[2].cited_at == (CitedAt("b.rst", 2),)
     assert server.count("/page/twice") == 1
+
+
+def test_cookie_set_on_a_redirect_is_sent_back(server):
+    """A site that redirects to itself after setting a cookie is not a loop: the cookie is kept."""
+    r = one(server.url("/cookiegate/g1"))
+    assert r.verdict is Verdict.REDIRECTED_TEMPORARY and r.status == 200
+    assert server.count("/cookiegate/g1") >= 2
