@@ -1077,6 +1077,8 @@ def _repair_spans(first: dict[str, str]) -> None:
         "author" not in first
         and "editor" in first
         and not _EDITORS_CUE.search(first["editor"])
+        # "Bird, Jon, and Lisa Tickner, eds." -- the cue closes the span (lower case: "Smith, Ed." is a name)
+        and not re.search(r"[,\s](?:eds?|editors?|hrsg|hg)\.?\s*[.,:]?\s*$", first["editor"])
         and not (re.match(r"\s*(?:in|dans|en|im)\b", first["editor"], re.I))
     ):
         first["author"] = first.pop("editor")
