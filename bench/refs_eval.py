@@ -296,7 +296,9 @@ def main(argv: list[str] | None = None) -> int:
         f"sphinx-karabakh ({args.mode}): {len(records)} references in {ours_secs:.2f} s = "
         f"{len(records) / ours_secs:,.0f} refs/s ({1000 * ours_secs / len(records):.2f} ms each)"
     )
-    tables = {"ours all": results["ours"]["all"], "ours held-out": results["ours"]["held-out"]}
+    tables = {"ours all": results["ours"]["all"]}
+    if "held-out" in results["ours"]:  # absent with --dev-only
+        tables["ours held-out"] = results["ours"]["held-out"]
     rx_n = len(records) if args.refextract_limit < 0 else min(args.refextract_limit, len(records))
     if rx_n:
         try:
