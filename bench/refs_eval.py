@@ -77,7 +77,9 @@ def dev(raw: str) -> bool:
 
 
 def fold(text: str) -> str:
-    t = unicodedata.normalize("NFKD", text)
+    # JATS-style markup kept in some gold labels ("<italic>Journal</italic>") is not part of the value
+    t = re.sub(r"</?(?:italic|bold|i|b|em|sup|sub|sc)>", " ", text)
+    t = unicodedata.normalize("NFKD", t)
     t = "".join(c for c in t if not unicodedata.combining(c)).lower()
     t = re.sub(r"[^\w\s]|_", " ", t)
     return " ".join(t.split())
