@@ -918,6 +918,10 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
         ref.container,
         flags=re.I,
     )
+    m = re.search(r"[,\s]*\((?:pp?\.|pages?)\s*(\d+(?:\s*[-–]\s*\d+)?)\)$", ref.container)
+    if m:  # "Book Title, (p.227)" / "Handbook (pp. 665-691)" -- a page locator, not the title
+        ref.container = ref.container[: m.start()]
+        first.setdefault("pages", m.group(1))
     if "volume" in first:
         vol, num, pages, year = _volume_span(first["volume"])
         ref.volume, ref.number = vol, num
