@@ -53,6 +53,7 @@ CONFIG_VALUES: dict[str, tuple[Any, str, tuple[type, ...]]] = {
     "karabakh_linkcheck_timeout_fails": (True, "", (bool,)),  # does a timeout fail the build?
     "karabakh_linkcheck_max_bytes": (_D.max_bytes, "", (int,)),  # body bytes read per page
     "karabakh_linkcheck_refresh": (False, "", (bool,)),  # ignore cached verdicts this run
+    "karabakh_linkcheck_processes": (_D.processes, "", (int,)),  # worker processes; 0 auto, 1 none
 }
 
 
@@ -170,6 +171,7 @@ class CiteCheckBuilder(Builder):
             retry_after_max=float(cfg.karabakh_linkcheck_retry_after_max),
             timeout_fails=bool(cfg.karabakh_linkcheck_timeout_fails),
             max_bytes=int(cfg.karabakh_linkcheck_max_bytes),
+            processes=max(0, int(cfg.karabakh_linkcheck_processes)),
         )
 
     def _open_cache(self) -> Cache | None:
