@@ -918,6 +918,11 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
         ref.container,
         flags=re.I,
     )
+    if re.fullmatch(
+        r"(?:tech(?:nical)?\.?\s*rep(?:ort)?\.?|report|working\s+paper)", ref.container, re.I
+    ):
+        first["note"] = f"{first.get('note', '')} {ref.container}".strip()  # a genre, not a journal
+        ref.container = ""
     m = re.search(r"[,\s]*\((?:pp?\.|pages?)\s*(\d+(?:\s*[-–]\s*\d+)?)\)$", ref.container)
     if m:  # "Book Title, (p.227)" / "Handbook (pp. 665-691)" -- a page locator, not the title
         ref.container = ref.container[: m.start()]
