@@ -156,3 +156,31 @@ def test_cli_processes_flag_same_report(servers, tmp_path: Path):
     bad = subprocess.run([sys.executable, "-m", "sphinx_karabakh", "linkcheck", "--urls", str(tmp_path / "urls.txt"),
                           "--processes", "-1"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--processes" in bad.stderr
+
+
+def test_cli_ctrl_c_stops_workers_and_still_reports_every_url(servers, tmp_path: Path):
+    urls = [s.url(f"/slow/i{k}-{i}") for k, s in enumerate(servers) for i in range(2)]
+    urls += [s.url(f"/page/i{k}") for k, s in enumerate(servers)]
+    (tmp_path / "urls.txt").write_text("\n".join(urls) + "\n")
+    for s in servers:
+        s.reset()
+    out = tmp_path / "r.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "sphinx_karabakh", "linkcheck", "-q", "--no-cache", "--timeout", "30",
+                          "--urls", str(tmp_path / "urls.txt"), "--processes", "3", "--jsonl", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        while sum(s.requests[f"HEAD {u.split(s.url(''), 1)[-1]}"] for s in servers for u in urls if "/slow/" in u) < 6:
+            assert p.poll() is None, p.stderr.read()
+            threading.Event().wait(0.05)
+        os.killpg(p.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == 130 and "interrupted" in err, err  # never a passing exit code
+    got = {d["url"]: d for d in map(json.loads, out.read_text().splitlines())}
+    assert set(got) == set(urls)
+    assert all(got[u]["verdict"] == "unchecked" and "interrupted" in got[u]["reason"] for u in urls if "/slow/" in u)
+    # pages answered at once: ok, unless the interrupt came before their result was reported
+    assert all(got[u]["verdict"] == "ok" or "interrupted" in got[u]["reason"] for u in urls if "/page/" in u)

@@ -335,6 +335,7 @@ class Checker:
         self._headers: dict[str, str] = {}
         self._claim_lock = threading.Lock()  # page claims and parked flows (in-flight de-dup)
         self.processes_used = 1  # worker processes of the last ``check`` (1: this process only)
+        self.interrupted = False  # Ctrl-C cut the last multi-process ``check`` short
 
     def _make_session(self) -> requests.Session:
         _load_requests()
@@ -406,6 +407,7 @@ class Checker:
         self._deadline_at = None if c.deadline is None else t_start + c.deadline
         self._stop.clear()
         self.processes_used = 1
+        self.interrupted = False
         results: dict[int, CheckResult] = {}
         index: dict[int, list[int]] = {}
         for i, h in enumerate(links):
@@ -558,7 +560,7 @@ class Checker:
                 self.cache.put(r, h.expected_passages)
             emit(h, r)
 
-        run_sharded(self.config, shards, self._deadline_at, emit_fresh)
+        self.interrupted = run_sharded(self.config, shards, self._deadline_at, emit_fresh)
 
     def _finish(self, flow: _Flow, done: SimpleQueue) -> None:
         """Report a finished flow and every flow parked on it (they share its page fetch)."""

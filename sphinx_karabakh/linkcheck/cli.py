@@ -166,4 +166,7 @@ def run(args: argparse.Namespace) -> int:
         write_junit(results, args.junit, failing=failing, elapsed=elapsed)
     if not args.quiet:
         print(summary(results, failing=failing, elapsed=elapsed, cache_hits=hits))
+    if checker.interrupted:  # reports are written (what was not checked says so); CI must not pass
+        print("sphinx-karabakh: interrupted", file=sys.stderr)
+        return 130
     return 1 if any(failing(r.verdict) for r in results) else 0

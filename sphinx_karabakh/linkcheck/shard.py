@@ -110,9 +110,11 @@ def run_sharded(
     shards: list[list[Hyperlink]],
     deadline_at: float | None,
     emit: Callable[[Hyperlink, CheckResult], None],
-) -> None:
+) -> bool:
     """Check each shard of links in its own worker process; ``emit(link, result)`` exactly once
-    per link, in this process, as results arrive (see the module docstring)."""
+    per link, in this process, as results arrive (see the module docstring).  Returns True when
+    Ctrl-C cut the run short (the caller decides how to end; every link has its verdict)."""
+    interrupted = False
     ctx = _context()
     if ctx.get_start_method() == "fork":
         import requests  # noqa: F401  (imported once here, inherited by every forked worker)
@@ -157,12 +159,14 @@ def run_sharded(
                 del by_conn[c]
                 c.close()
     except KeyboardInterrupt:
+        interrupted = True
         for w in pending:
             problems.setdefault(w, "interrupted (Ctrl-C)")
     finally:
-        for p in procs:
-            p.join(timeout=0.5)
-        for p in procs:
+        if not any(pending.values()):  # every result in: the workers are exiting by themselves
+            for p in procs:
+                p.join(timeout=0.5)
+        for p in procs:  # otherwise (deadline, Ctrl-C, a failure here) they are stopped now
             if p.is_alive():
                 p.terminate()
                 p.join(timeout=2)
@@ -181,3 +185,4 @@ def run_sharded(
         for h in rest.values():
             emit(h, CheckResult(url=h.url, verdict=Verdict.UNCHECKED, reason=f"not checked: {why}",
                                 cited_at=tuple(h.cited_at)))
+    return interrupted
