@@ -53,7 +53,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=d.workers, help=f"global concurrency (default {d.workers})")
     p.add_argument("--per-host", type=int, default=d.per_host, help=f"concurrent requests per host (default {d.per_host})")
     p.add_argument("--processes", type=int, default=d.processes, metavar="N",
-                   help="worker processes, each checking its own hosts (default 0 = one per CPU when "
+                   help="worker processes, each checking its own hosts (default 0 = one per idle CPU when "
                    "there are enough URLs and hosts; 1 = none)")
     p.add_argument("--timeout", type=float, default=d.timeout, help=f"read timeout per request, s (default {d.timeout:g})")
     p.add_argument("--connect-timeout", type=float, default=d.connect_timeout, help="connect timeout, s")

@@ -29,7 +29,7 @@ class CheckConfig:
     user_agent: str = f"sphinx-karabakh-linkcheck/{__version__}"
     timeout_fails: bool = True  # does a ``timeout`` verdict fail the run?
     # Worker processes, each checking its own share of the hosts (a host belongs to exactly one,
-    # so ``per_host`` stays exact): 0 = auto (one per CPU when there are enough URLs and hosts
+    # so ``per_host`` stays exact): 0 = auto (one per idle CPU when there are enough URLs and hosts
     # to pay for starting them), 1 = check in this process only.
     processes: int = 0
 
