@@ -70,11 +70,42 @@ def write_json(results: Iterable[CheckResult], path: str | Path) -> None:
 
 
 def read_report(path: str | Path) -> list[dict]:
-    """Objects of a JSON array or JSON Lines report (format told apart by the first character)."""
+    """Result objects of a report: a JSON array, JSON Lines (lines that are not JSON are passed
+    over), or an object holding the list under ``results``/``links``/``urls``.
+
+    Raises ``OSError``/``UnicodeDecodeError`` when the file cannot be read.
+    """
     text = Path(path).read_text(encoding="utf-8")
-    if text.lstrip().startswith("["):
-        return json.loads(text)
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = []
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    data.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+    if isinstance(data, dict):
+        data = next(
+            (data[k] for k in ("results", "links", "urls") if isinstance(data.get(k), list)), [data]
+        )
+    return [item for item in data if isinstance(item, dict) and isinstance(item.get("url"), str)]
+
+
+def url_key(url: str) -> str:
+    """How a report's URL is matched to a cited one: no fragment or trailing slash, spaces as
+    ``%20``, case folded (a ``.bib`` may hold a URL as typed, the report as requested)."""
+    return url.strip().split("#", 1)[0].rstrip("/").replace(" ", "%20").lower()
+
+
+def index_report(items: list[dict]) -> dict[str, dict]:
+    """url -> result, under the URL as reported and under its ``url_key`` (first one wins)."""
+    index: dict[str, dict] = {}
+    for item in items:
+        index[item["url"]] = item
+        index.setdefault(url_key(item["url"]), item)
+    return index
 
 
 def _xml_safe(s: str) -> str:

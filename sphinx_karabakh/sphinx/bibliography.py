@@ -26,7 +26,6 @@ document or one without references), ``karabakh.citation`` (an unresolved in-tex
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
+from sphinx_karabakh.linkcheck.report import index_report, read_report, url_key
 from sphinx_karabakh.refs.pipeline import (
     NoReferences,
     ParsedReferences,
@@ -305,54 +305,24 @@ _REPORTS: dict[tuple[str, float, int], dict[str, dict[str, Any]]] = {}
 
 
 def load_report(path: str) -> dict[str, dict[str, Any]]:
-    """url -> result, from the link checker's report (JSON lines, a JSON list, or an object with a
-    list under "results"/"links"). Unreadable or absent: {} (everything "not checked")."""
+    """url -> result from the link checker's report, read once per file version.
+    Unreadable or absent: {} (everything "not checked")."""
     try:
         st = os.stat(path)
     except OSError:
         return {}
     cache_key = (path, st.st_mtime, st.st_size)
-    if cache_key in _REPORTS:
-        return _REPORTS[cache_key]
-    results: dict[str, dict[str, Any]] = {}
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    items: list[Any] = []
-    try:
-        data = json.loads(text)
-        if isinstance(data, list):
-            items = data
-        elif isinstance(data, dict):
-            items = next(
-                (data[k] for k in ("results", "links", "urls") if isinstance(data.get(k), list)),
-                [data],
-            )
-    except json.JSONDecodeError:
-        for line in text.splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    for item in items:
-        if isinstance(item, dict) and isinstance(item.get("url"), str):
-            results[item["url"]] = item
-            results.setdefault(_url_key(item["url"]), item)
-    _REPORTS[cache_key] = results
-    return results
-
-
-def _url_key(url: str) -> str:
-    return url.strip().split("#", 1)[0].rstrip("/").replace(" ", "%20").lower()
+    if cache_key not in _REPORTS:
+        try:
+            _REPORTS[cache_key] = index_report(read_report(path))
+        except (OSError, UnicodeDecodeError):
+            return {}
+    return _REPORTS[cache_key]
 
 
 def _status_badge(report: dict[str, dict[str, Any]], url: str, alt: str) -> nodes.inline:
     item = (
-        report.get(url) or report.get(alt) or report.get(_url_key(url)) or report.get(_url_key(alt))
+        report.get(url) or report.get(alt) or report.get(url_key(url)) or report.get(url_key(alt))
     )
     if not item:
         return br.badge("unchecked", "not checked")
