@@ -33,6 +33,8 @@ from sphinx_karabakh.linkcheck.checker import CheckConfig, Checker, is_failure
 from sphinx_karabakh.linkcheck.collect import CollectError, LinkSet, collect_bib, collect_text
 from sphinx_karabakh.linkcheck.model import CheckResult, CitedAt, Hyperlink, Verdict
 from sphinx_karabakh.linkcheck.report import summary, write_json, write_jsonl, write_junit
+from sphinx_karabakh.sources.model import Verdict as QuoteVerdict
+from sphinx_karabakh.sphinx.passages import loaded_sources
 
 logger = logging.getLogger(__name__)
 
@@ -216,30 +218,25 @@ class CiteCheckBuilder(Builder):
         self._collect_sources()
 
     def _collect_sources(self) -> None:
-        directory = getattr(self.config, "karabakh_sources", None)
-        if not directory:
+        """Links inside the sources and each source's own URL (with the passages quoted from it).
+
+        The sources are the ones the quotes feature loaded while reading (cached by content);
+        a source that could not be loaded was already reported there as ``karabakh.source``.
+        """
+        if "karabakh_sources" not in self.config:  # the builder loaded without the quotes feature
             return
-        try:
-            from sphinx_karabakh.sources import SourceError, load_sources
-        except ImportError:  # the sources stage is not installed
-            return
-        metadata = getattr(self.config, "karabakh_sources_metadata", "sources.toml")
-        path = Path(self.confdir) / directory
-        try:
-            sources = load_sources(path, metadata)
-        except SourceError as exc:
-            logger.warning("sources not link-checked: %s", exc, type="karabakh", subtype="link")
+        loaded = loaded_sources(self.config, self.confdir)
+        if loaded is None or loaded.sourceset is None:
             return
         quoted = _quoted_passages(self.env)
-        for sid in sources:
-            src = sources[sid]
+        for sid, src in loaded.sourceset.items():
             try:
                 collect_text(self.links, src.path, key=sid)
             except CollectError as exc:
                 logger.warning("%s", exc, type="karabakh", subtype="link")
             url = (src.meta.url or "").strip()
             if url:
-                where = CitedAt(file=str(path / metadata), key=sid)
+                where = CitedAt(file=str(loaded.metadata), key=sid)
                 self.links.add(url, where, quoted.get(sid, []))
 
     def _check(self, links: list[Hyperlink], config: CheckConfig, cache: Cache | None):
@@ -296,18 +293,14 @@ def _is_external(uri: str) -> bool:
 
 
 def _quoted_passages(env: Any) -> dict[str, list[str]]:
-    """Passages quoted from each source (quotes feature's domain), when that feature is loaded."""
+    """Verified text quoted from each source, in document order, for the content check."""
     out: dict[str, list[str]] = {}
-    try:
-        domain = env.get_domain("karabakh")
-        records = domain.all_quotes()
-    except Exception:
+    if "karabakh" not in env.domains:  # the builder loaded without the quotes feature
         return out
-    for rec in records:
-        text = (getattr(rec, "typed", "") or getattr(rec, "text", "") or "").strip()
-        source = getattr(rec, "source", "")
-        if text and source and getattr(rec, "verdict", "verified") == "verified":
-            lst = out.setdefault(source, [])
+    for rec in env.get_domain("karabakh").all_quotes():
+        text = (rec.typed or rec.text).strip()
+        if text and rec.source and rec.verdict == QuoteVerdict.VERIFIED:
+            lst = out.setdefault(rec.source, [])
             if text not in lst:
                 lst.append(text)
     return out
