@@ -39,14 +39,58 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 WORK = OUT / "build"
 
-SYLLABLES = ["ka", "ra", "ba", "zan", "ter", "mo", "vi", "la", "no", "sta", "gor", "pol", "an", "il", "ev", "ru", "tsk", "ov", "ian", "ash", "del", "mir", "qu"]
+SYLLABLES = [
+    "ka",
+    "ra",
+    "ba",
+    "zan",
+    "ter",
+    "mo",
+    "vi",
+    "la",
+    "no",
+    "sta",
+    "gor",
+    "pol",
+    "an",
+    "il",
+    "ev",
+    "ru",
+    "tsk",
+    "ov",
+    "ian",
+    "ash",
+    "del",
+    "mir",
+    "qu",
+]
 
 
 def make_vocabulary(rng: random.Random, size: int = 3000) -> list[str]:
     words: set[str] = set()
     while len(words) < size:
         words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 3))))
-    common = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "by", "at", "from", "not", "it", "was", "this"]
+    common = [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "on",
+        "with",
+        "as",
+        "by",
+        "at",
+        "from",
+        "not",
+        "it",
+        "was",
+        "this",
+    ]
     return common * 8 + sorted(words)
 
 

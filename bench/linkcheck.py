@@ -71,7 +71,8 @@ def free_port() -> int:
 def farm_health(port: int) -> bool:
     try:
         with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-                f"http://127.0.0.2:{port}/__farm/health", timeout=2) as r:
+            f"http://127.0.0.2:{port}/__farm/health", timeout=2
+        ) as r:
             return r.status == 200
     except OSError:
         return False
@@ -81,15 +82,45 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=True, text=True, capture_output=True, cwd=WORK, **kw)
 
 
-def runcheck(name: str, fmt: str, result: str, cmd: list[str], port: int, *, noslow: bool = False,
-             time_limit: float = 900.0) -> dict:
+def runcheck(
+    name: str,
+    fmt: str,
+    result: str,
+    cmd: list[str],
+    port: int,
+    *,
+    noslow: bool = False,
+    time_limit: float = 900.0,
+) -> dict:
     stem = "noslow" if noslow else "urls"
-    args = [sys.executable, str(SHARED / "runcheck.py"), "--name", name, "--format", fmt, "--result", result,
-            "--expected", f"{stem}.expected.json", "--manifest", f"{stem}.manifest.json",
-            "--farm", f"127.0.0.2:{port}", "--time-limit", str(time_limit), "--out-dir", "runs", "--", *cmd]
+    args = [
+        sys.executable,
+        str(SHARED / "runcheck.py"),
+        "--name",
+        name,
+        "--format",
+        fmt,
+        "--result",
+        result,
+        "--expected",
+        f"{stem}.expected.json",
+        "--manifest",
+        f"{stem}.manifest.json",
+        "--farm",
+        f"127.0.0.2:{port}",
+        "--time-limit",
+        str(time_limit),
+        "--out-dir",
+        "runs",
+        "--",
+        *cmd,
+    ]
     load = os.getloadavg()[0]
     p = subprocess.run(args, text=True, capture_output=True, cwd=WORK)
-    print(f"{p.stdout.strip() or p.stderr.strip()}  (load avg {load:.1f} on {os.cpu_count()} CPUs)", flush=True)
+    print(
+        f"{p.stdout.strip() or p.stderr.strip()}  (load avg {load:.1f} on {os.cpu_count()} CPUs)",
+        flush=True,
+    )
     rec_path = WORK / "runs" / f"{name}.score.json"
     if not rec_path.exists():
         raise SystemExit(f"bench: runcheck failed for {name}: {p.stderr}")
@@ -103,12 +134,17 @@ def main() -> int:
     ap.add_argument("--skip-sphinx", action="store_true")
     ap.add_argument("--skip-lychee", action="store_true")
     ap.add_argument("--sphinx-time-limit", type=float, default=900.0)
-    ap.add_argument("--noslow-only", action="store_true",
-                    help="only the runs without slow URLs (ours, ours in one process, lychee, cache)")
+    ap.add_argument(
+        "--noslow-only",
+        action="store_true",
+        help="only the runs without slow URLs (ours, ours in one process, lychee, cache)",
+    )
     a = ap.parse_args()
     if not (SHARED / "linkfarm.py").is_file():
-        print(f"bench/linkcheck.py: {SHARED} not found -- the link farm lives in ../shared/bench, "
-              "which a plain clone does not have. Nothing measured.")
+        print(
+            f"bench/linkcheck.py: {SHARED} not found -- the link farm lives in ../shared/bench, "
+            "which a plain clone does not have. Nothing measured."
+        )
         return 0
     if WORK.exists():
         shutil.rmtree(WORK)
@@ -116,10 +152,25 @@ def main() -> int:
     farm = [sys.executable, str(SHARED / "linkfarm.py")]
     port = free_port()
     common = ["--n", str(N), "--seed", str(SEED), "--hosts", str(HOSTS), "--port", str(port)]
-    proc = subprocess.Popen([*farm, "serve", "--hosts", str(HOSTS), "--port", str(port), "--latency-ms",
-                             str(LATENCY_MS), "--quiet", "--max-seconds", "2400"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=WORK,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            *farm,
+            "serve",
+            "--hosts",
+            str(HOSTS),
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(LATENCY_MS),
+            "--quiet",
+            "--max-seconds",
+            "2400",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=WORK,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 20
         while not farm_health(port):
@@ -141,10 +192,25 @@ def main() -> int:
 def bench(port: int, a: argparse.Namespace) -> int:
     d = CheckConfig()
     ours = [str(BIN / "sphinx-karabakh"), "linkcheck", "-q"]
-    limit_cmd = [sys.executable, str(SHARED / "linkfarm.py"), "limit", "--n", str(N), "--hosts", str(HOSTS),
-                 "--latency-ms", str(LATENCY_MS), "--timeout", f"{d.timeout:g}",
-                 "--max-redirects", str(d.max_redirects), "--concurrency", f"1,5,{d.per_host},inf",
-                 "--workers", f"5,{d.workers},inf"]
+    limit_cmd = [
+        sys.executable,
+        str(SHARED / "linkfarm.py"),
+        "limit",
+        "--n",
+        str(N),
+        "--hosts",
+        str(HOSTS),
+        "--latency-ms",
+        str(LATENCY_MS),
+        "--timeout",
+        f"{d.timeout:g}",
+        "--max-redirects",
+        str(d.max_redirects),
+        "--concurrency",
+        f"1,5,{d.per_host},inf",
+        "--workers",
+        f"5,{d.workers},inf",
+    ]
     limit_all = run(limit_cmd).stdout
     limit_noslow = run([*limit_cmd, "--without", "slow"]).stdout
     print(limit_all)
@@ -153,52 +219,151 @@ def bench(port: int, a: argparse.Namespace) -> int:
 
     recs: dict[str, dict] = {}
     if not a.noslow_only:
-        recs["karabakh"] = runcheck("karabakh", "jsonl", "runs/karabakh.jsonl",
-                                    [*ours, "--urls", "urls.txt", "--no-cache", "--jsonl", "runs/karabakh.jsonl"],
-                                    port)
+        recs["karabakh"] = runcheck(
+            "karabakh",
+            "jsonl",
+            "runs/karabakh.jsonl",
+            [*ours, "--urls", "urls.txt", "--no-cache", "--jsonl", "runs/karabakh.jsonl"],
+            port,
+        )
     if not a.skip_sphinx and not a.noslow_only:
         recs["sphinx-linkcheck"] = runcheck(
-            "sphinx-linkcheck", "sphinx", "runs/sphinx-linkcheck/output.json",
-            [str(BIN / "sphinx-build"), "-q", "-b", "linkcheck", "sphinx-proj", "runs/sphinx-linkcheck"],
-            port, time_limit=a.sphinx_time_limit)
+            "sphinx-linkcheck",
+            "sphinx",
+            "runs/sphinx-linkcheck/output.json",
+            [
+                str(BIN / "sphinx-build"),
+                "-q",
+                "-b",
+                "linkcheck",
+                "sphinx-proj",
+                "runs/sphinx-linkcheck",
+            ],
+            port,
+            time_limit=a.sphinx_time_limit,
+        )
     lychee = shutil.which("lychee", path=str(BIN)) or shutil.which("lychee")
     if not a.skip_lychee and lychee and not a.noslow_only:
-        recs["lychee"] = runcheck("lychee", "lychee", "runs/lychee.json",
-                                  [lychee, "--include-fragments", "-v", "--no-progress", "--format", "json",
-                                   "--output", "runs/lychee.json", "urls.txt"], port)
+        recs["lychee"] = runcheck(
+            "lychee",
+            "lychee",
+            "runs/lychee.json",
+            [
+                lychee,
+                "--include-fragments",
+                "-v",
+                "--no-progress",
+                "--format",
+                "json",
+                "--output",
+                "runs/lychee.json",
+                "urls.txt",
+            ],
+            port,
+        )
     elif not a.skip_lychee:
         print("bench: lychee not installed (pip install -e '.[bench]'); lychee runs skipped")
     recs["karabakh-noslow"] = runcheck(
-        "karabakh-noslow", "jsonl", "runs/karabakh-noslow.jsonl",
-        [*ours, "--urls", "noslow.txt", "--no-cache", "--jsonl", "runs/karabakh-noslow.jsonl"], port, noslow=True)
+        "karabakh-noslow",
+        "jsonl",
+        "runs/karabakh-noslow.jsonl",
+        [*ours, "--urls", "noslow.txt", "--no-cache", "--jsonl", "runs/karabakh-noslow.jsonl"],
+        port,
+        noslow=True,
+    )
     # the same in one process (--processes 1: the threaded checker alone), for comparison in this run
     recs["karabakh-noslow-1proc"] = runcheck(
-        "karabakh-noslow-1proc", "jsonl", "runs/karabakh-noslow-1proc.jsonl",
-        [*ours, "--urls", "noslow.txt", "--no-cache", "--processes", "1", "--jsonl",
-         "runs/karabakh-noslow-1proc.jsonl"], port, noslow=True)
-    recs["karabakh-noslow-2proc"] = runcheck(  # forced: auto starts a second process only on an idle CPU
-        "karabakh-noslow-2proc", "jsonl", "runs/karabakh-noslow-2proc.jsonl",
-        [*ours, "--urls", "noslow.txt", "--no-cache", "--processes", "2", "--jsonl",
-         "runs/karabakh-noslow-2proc.jsonl"], port, noslow=True)
+        "karabakh-noslow-1proc",
+        "jsonl",
+        "runs/karabakh-noslow-1proc.jsonl",
+        [
+            *ours,
+            "--urls",
+            "noslow.txt",
+            "--no-cache",
+            "--processes",
+            "1",
+            "--jsonl",
+            "runs/karabakh-noslow-1proc.jsonl",
+        ],
+        port,
+        noslow=True,
+    )
+    recs["karabakh-noslow-2proc"] = (
+        runcheck(  # forced: auto starts a second process only on an idle CPU
+            "karabakh-noslow-2proc",
+            "jsonl",
+            "runs/karabakh-noslow-2proc.jsonl",
+            [
+                *ours,
+                "--urls",
+                "noslow.txt",
+                "--no-cache",
+                "--processes",
+                "2",
+                "--jsonl",
+                "runs/karabakh-noslow-2proc.jsonl",
+            ],
+            port,
+            noslow=True,
+        )
+    )
     if not a.skip_lychee and lychee:
-        recs["lychee-noslow"] = runcheck("lychee-noslow", "lychee", "runs/lychee-noslow.json",
-                                         [lychee, "--include-fragments", "-v", "--no-progress", "--format",
-                                          "json", "--output", "runs/lychee-noslow.json", "noslow.txt"],
-                                         port, noslow=True)
+        recs["lychee-noslow"] = runcheck(
+            "lychee-noslow",
+            "lychee",
+            "runs/lychee-noslow.json",
+            [
+                lychee,
+                "--include-fragments",
+                "-v",
+                "--no-progress",
+                "--format",
+                "json",
+                "--output",
+                "runs/lychee-noslow.json",
+                "noslow.txt",
+            ],
+            port,
+            noslow=True,
+        )
     cache = ["--cache", "runs/cache.sqlite"]
-    runcheck("karabakh-cold", "jsonl", "runs/karabakh-cold.jsonl",
-             [*ours, "--urls", "noslow.txt", *cache, "--jsonl", "runs/karabakh-cold.jsonl"], port, noslow=True)
+    runcheck(
+        "karabakh-cold",
+        "jsonl",
+        "runs/karabakh-cold.jsonl",
+        [*ours, "--urls", "noslow.txt", *cache, "--jsonl", "runs/karabakh-cold.jsonl"],
+        port,
+        noslow=True,
+    )
     recs["karabakh-warm"] = runcheck(
-        "karabakh-warm", "jsonl", "runs/karabakh-warm.jsonl",
-        [*ours, "--urls", "noslow.txt", *cache, "--jsonl", "runs/karabakh-warm.jsonl"], port, noslow=True)
+        "karabakh-warm",
+        "jsonl",
+        "runs/karabakh-warm.jsonl",
+        [*ours, "--urls", "noslow.txt", *cache, "--jsonl", "runs/karabakh-warm.jsonl"],
+        port,
+        noslow=True,
+    )
     if not a.noslow_only:
         recs["karabakh-warm-all"] = runcheck(
-            "karabakh-warm-all", "jsonl", "runs/karabakh-warm-all.jsonl",
-            [*ours, "--urls", "urls.txt", *cache, "--jsonl", "runs/karabakh-warm-all.jsonl"], port)
+            "karabakh-warm-all",
+            "jsonl",
+            "runs/karabakh-warm-all.jsonl",
+            [*ours, "--urls", "urls.txt", *cache, "--jsonl", "runs/karabakh-warm-all.jsonl"],
+            port,
+        )
 
-    table = subprocess.run([sys.executable, str(SHARED / "score.py"), "table",
-                            *[f"runs/{n}.score.json" for n in recs]], text=True, capture_output=True,
-                           cwd=WORK).stdout
+    table = subprocess.run(
+        [
+            sys.executable,
+            str(SHARED / "score.py"),
+            "table",
+            *[f"runs/{n}.score.json" for n in recs],
+        ],
+        text=True,
+        capture_output=True,
+        cwd=WORK,
+    ).stdout
     print(table)
     w = {n: r["wall_s"] for n, r in recs.items()}
     k = recs.get("karabakh", recs["karabakh-noslow"])["score"]
@@ -207,10 +372,14 @@ def bench(port: int, a: argparse.Namespace) -> int:
         "strict_ok": k["strict"] == k["n"],
         "limit_all_s": bound_all,
         "limit_noslow_s": bound_noslow,
-        "speedup_vs_sphinx": round(w["sphinx-linkcheck"] / w["karabakh"], 1) if "sphinx-linkcheck" in w else None,
+        "speedup_vs_sphinx": round(w["sphinx-linkcheck"] / w["karabakh"], 1)
+        if "sphinx-linkcheck" in w
+        else None,
         "sphinx_timed_out": recs.get("sphinx-linkcheck", {}).get("timed_out"),
         "noslow_vs_limit": round(w["karabakh-noslow"] / bound_noslow, 2) if bound_noslow else None,
-        "noslow_vs_lychee": round(w["karabakh-noslow"] / w["lychee-noslow"], 2) if "lychee-noslow" in w else None,
+        "noslow_vs_lychee": round(w["karabakh-noslow"] / w["lychee-noslow"], 2)
+        if "lychee-noslow" in w
+        else None,
         "warm_rerun_s": w["karabakh-warm"],
         "warm_rerun_with_slow_s": w.get("karabakh-warm-all"),
         "noslow_one_process_s": w["karabakh-noslow-1proc"],
@@ -219,31 +388,56 @@ def bench(port: int, a: argparse.Namespace) -> int:
     print("| goal | target | measured |\n|---|---|---|")
     print(f"| strict score (500 URLs) | 500/500 | {goals['strict_500']} |")
     if goals["speedup_vs_sphinx"]:
-        print(f"| faster than sphinx-build -b linkcheck | >= 5x | {goals['speedup_vs_sphinx']}x "
-              f"({w['karabakh']:.1f} s vs {w['sphinx-linkcheck']:.1f} s"
-              f"{', Sphinx hit the time limit' if goals['sphinx_timed_out'] else ''}) |")
-    print(f"| without slow URLs vs limit ({bound_noslow:.2f} s) | <= 1.5x | {goals['noslow_vs_limit']}x "
-          f"({w['karabakh-noslow']:.2f} s) |")
+        print(
+            f"| faster than sphinx-build -b linkcheck | >= 5x | {goals['speedup_vs_sphinx']}x "
+            f"({w['karabakh']:.1f} s vs {w['sphinx-linkcheck']:.1f} s"
+            f"{', Sphinx hit the time limit' if goals['sphinx_timed_out'] else ''}) |"
+        )
+    print(
+        f"| without slow URLs vs limit ({bound_noslow:.2f} s) | <= 1.5x | {goals['noslow_vs_limit']}x "
+        f"({w['karabakh-noslow']:.2f} s) |"
+    )
     if goals["noslow_vs_lychee"]:
-        print(f"| without slow URLs vs lychee | < 1x | {goals['noslow_vs_lychee']}x "
-              f"({w['karabakh-noslow']:.2f} s vs {w['lychee-noslow']:.2f} s) |")
-    print(f"| without slow URLs, --processes 1 (threads only) | -- | {w['karabakh-noslow-1proc']:.2f} s "
-          f"({w['karabakh-noslow-1proc'] / bound_noslow:.2f}x the limit) |" if bound_noslow else "")
+        print(
+            f"| without slow URLs vs lychee | < 1x | {goals['noslow_vs_lychee']}x "
+            f"({w['karabakh-noslow']:.2f} s vs {w['lychee-noslow']:.2f} s) |"
+        )
+    print(
+        f"| without slow URLs, --processes 1 (threads only) | -- | {w['karabakh-noslow-1proc']:.2f} s "
+        f"({w['karabakh-noslow-1proc'] / bound_noslow:.2f}x the limit) |"
+        if bound_noslow
+        else ""
+    )
     print(f"| without slow URLs, --processes 2 | -- | {w['karabakh-noslow-2proc']:.2f} s |")
     print(f"| warm-cache re-run (no slow URLs) | < 1 s | {w['karabakh-warm']:.2f} s |")
     if "karabakh-warm-all" in w:
-        print(f"| warm-cache re-run, all 500 (timeouts are never cached) | -- | {w['karabakh-warm-all']:.2f} s |")
+        print(
+            f"| warm-cache re-run, all 500 (timeouts are never cached) | -- | {w['karabakh-warm-all']:.2f} s |"
+        )
     OUT.mkdir(parents=True, exist_ok=True)
     summary = {
         "farm": {"hosts": HOSTS, "n": N, "seed": SEED, "latency_ms": LATENCY_MS},
-        "our_defaults": {"workers": d.workers, "per_host": d.per_host, "timeout": d.timeout,
-                         "max_redirects": d.max_redirects},
+        "our_defaults": {
+            "workers": d.workers,
+            "per_host": d.per_host,
+            "timeout": d.timeout,
+            "max_redirects": d.max_redirects,
+        },
         "goals": goals,
-        "runs": {n: {"wall_s": r["wall_s"], "rc": r["rc"], "timed_out": r["timed_out"],
-                     "load_avg_before": r.get("load_avg_before"),
-                     "strict": r["score"]["strict"], "health": r["score"]["health"], "n": r["score"]["n"],
-                     "requests": r["farm_stats"].get("requests", {}).get("total", 0),
-                     "command": r["command"]} for n, r in recs.items()},
+        "runs": {
+            n: {
+                "wall_s": r["wall_s"],
+                "rc": r["rc"],
+                "timed_out": r["timed_out"],
+                "load_avg_before": r.get("load_avg_before"),
+                "strict": r["score"]["strict"],
+                "health": r["score"]["health"],
+                "n": r["score"]["n"],
+                "requests": r["farm_stats"].get("requests", {}).get("total", 0),
+                "command": r["command"],
+            }
+            for n, r in recs.items()
+        },
         "limit": {"all": limit_all, "without_slow": limit_noslow},
         "table": table,
     }

@@ -26,7 +26,9 @@ import textwrap
 import time
 from pathlib import Path
 
-REFDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "refdata" / "anystyle-refs.jsonl"
+REFDATA = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "refdata" / "anystyle-refs.jsonl"
+)
 
 
 def layouts(chunk: list[str]):
@@ -34,11 +36,21 @@ def layouts(chunk: list[str]):
     yield "blank-separated", "\n\n".join(chunk)
     yield "wrapped+blank", "\n\n".join(textwrap.fill(r, 78) for r in chunk)
     yield "hanging", "\n".join(textwrap.fill(r, 78, subsequent_indent="    ") for r in chunk)
-    yield "bullets-wrapped", "\n".join(
-        textwrap.fill(r, 78, initial_indent="- ", subsequent_indent="  ") for r in chunk)
-    yield "[n]-numbered", "\n".join(
-        textwrap.fill(r, 78, initial_indent=f"[{i + 1}] ", subsequent_indent="    ") for i, r in enumerate(chunk))
-    yield "md-1.-lazy", "\n".join(textwrap.fill(r, 78, initial_indent=f"{i + 1}. ") for i, r in enumerate(chunk))
+    yield (
+        "bullets-wrapped",
+        "\n".join(textwrap.fill(r, 78, initial_indent="- ", subsequent_indent="  ") for r in chunk),
+    )
+    yield (
+        "[n]-numbered",
+        "\n".join(
+            textwrap.fill(r, 78, initial_indent=f"[{i + 1}] ", subsequent_indent="    ")
+            for i, r in enumerate(chunk)
+        ),
+    )
+    yield (
+        "md-1.-lazy",
+        "\n".join(textwrap.fill(r, 78, initial_indent=f"{i + 1}. ") for i, r in enumerate(chunk)),
+    )
     yield "wrapped-no-blank", "\n".join(textwrap.fill(r, 78) for r in chunk)
 
 
@@ -46,15 +58,23 @@ def bench_split(raws: list[str], docs: int, seed: int) -> None:
     from sphinx_karabakh.refs.section import find_reference_section
 
     # strings as they would stand in a list: their own list markers taken off
-    pool = [re.sub(r"^\s*(?:\[\d+\]|\d{1,3}[.)]|[•*-])\s+", "", r) for r in raws if "\n" not in r and len(r) > 30]
-    pool = [r for r in pool if r[:1].isupper() or r[:1] in "\"“‘«"]
+    pool = [
+        re.sub(r"^\s*(?:\[\d+\]|\d{1,3}[.)]|[•*-])\s+", "", r)
+        for r in raws
+        if "\n" not in r and len(r) > 30
+    ]
+    pool = [r for r in pool if r[:1].isupper() or r[:1] in '"“‘«']
     rng = random.Random(seed)
     totals: dict[str, list[int]] = {}
     t0 = time.perf_counter()
     for _ in range(docs):
         chunk = rng.sample(pool, rng.randint(3, 25))
         for name, body in layouts(chunk):
-            doc = "# Paper\n\nSome text (Smith 2020).\n\n## References\n\n" + body + "\n\n## Appendix\n\nMore.\n"
+            doc = (
+                "# Paper\n\nSome text (Smith 2020).\n\n## References\n\n"
+                + body
+                + "\n\n## Appendix\n\nMore.\n"
+            )
             section = find_reference_section(doc)
             got = {r.text for r in section.references} if section else set()
             want = [" ".join(c.split()) for c in chunk]
@@ -99,12 +119,23 @@ def bench_bibtex(raws: list[str]) -> int:
     keys = [e.key for e in entries]
     misc = sum(1 for e in entries if e.degraded)
     print("\n## BibTeX\n")
-    print(f"- {len(raws)} references -> {len(entries)} entries, in order: {[e.key for e in lib.entries] == keys}")
+    print(
+        f"- {len(raws)} references -> {len(entries)} entries, in order: {[e.key for e in lib.entries] == keys}"
+    )
     print(f"- bibtexparser: {len(lib.entries)} entries, {len(lib.failed_blocks)} failed blocks")
-    print(f"- pybtex (strict): {'no error or warning' if pybtex_ok and not err.getvalue() else 'PROBLEMS'}")
-    print(f"- unique keys: {len(set(keys)) == len(keys)}; written as @misc (low confidence): {misc}")
+    print(
+        f"- pybtex (strict): {'no error or warning' if pybtex_ok and not err.getvalue() else 'PROBLEMS'}"
+    )
+    print(
+        f"- unique keys: {len(set(keys)) == len(keys)}; written as @misc (low confidence): {misc}"
+    )
     print(f"- keying + writing: {write_s:.2f} s = {len(entries) / write_s:,.0f} entries/s")
-    ok = pybtex_ok and not lib.failed_blocks and len(set(keys)) == len(keys) and len(lib.entries) == len(raws)
+    ok = (
+        pybtex_ok
+        and not lib.failed_blocks
+        and len(set(keys)) == len(keys)
+        and len(lib.entries) == len(raws)
+    )
     return 0 if ok else 1
 
 
@@ -114,10 +145,16 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     if not REFDATA.exists():
-        print(f"refs_section_bibtex: {REFDATA} is missing (../shared/refdata); nothing to measure.",
-              file=sys.stderr)
+        print(
+            f"refs_section_bibtex: {REFDATA} is missing (../shared/refdata); nothing to measure.",
+            file=sys.stderr,
+        )
         return 2
-    raws = [json.loads(line)["raw"] for line in REFDATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    raws = [
+        json.loads(line)["raw"]
+        for line in REFDATA.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     bench_split(raws, args.docs, args.seed)
     return bench_bibtex(raws)
 

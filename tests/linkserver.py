@@ -40,7 +40,20 @@ from collections import Counter
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-WORDS = ["amber", "basalt", "cedar", "delta", "ember", "fjord", "granite", "harbor", "island", "juniper", "kestrel", "lagoon"]
+WORDS = [
+    "amber",
+    "basalt",
+    "cedar",
+    "delta",
+    "ember",
+    "fjord",
+    "granite",
+    "harbor",
+    "island",
+    "juniper",
+    "kestrel",
+    "lagoon",
+]
 REDIRECT_CODES = [301, 302, 307, 308]
 FILLER = "This paragraph is filler so that anchors sit a few kilobytes into the document. " * 12
 
@@ -69,8 +82,15 @@ def page_html(pid: str, text: str | None = None) -> bytes:
 class LinkServer:
     """Start with ``start()`` (or as a context manager); ``stop()`` shuts it down."""
 
-    def __init__(self, host: str = "127.0.0.1", *, slow_s: float = 3.0, delay_s: float = 0.15,
-                 retry_after: float = 1.0, huge_bytes: int = 20 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        *,
+        slow_s: float = 3.0,
+        delay_s: float = 0.15,
+        retry_after: float = 1.0,
+        huge_bytes: int = 20 * 1024 * 1024,
+    ) -> None:
         self.host = host
         self.slow_s = slow_s
         self.delay_s = delay_s
@@ -132,8 +152,15 @@ class LinkServer:
 
     # ------------------------------------------------------------------ behaviours
 
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes = b"", ctype: str = "text/html; charset=utf-8",
-              head: bool = False, extra: dict | None = None) -> None:
+    def _send(
+        self,
+        h: BaseHTTPRequestHandler,
+        status: int,
+        body: bytes = b"",
+        ctype: str = "text/html; charset=utf-8",
+        head: bool = False,
+        extra: dict | None = None,
+    ) -> None:
         h.send_response(status)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(body)))
@@ -164,7 +191,12 @@ class LinkServer:
         if kind == "page" and len(parts) == 2:
             return self._send(h, 200, page_html(parts[1]), head=head)
         if kind == "changed" and len(parts) == 2:
-            return self._send(h, 200, page_html(parts[1], "This page now says something else entirely."), head=head)
+            return self._send(
+                h,
+                200,
+                page_html(parts[1], "This page now says something else entirely."),
+                head=head,
+            )
         if kind == "redirect" and len(parts) == 3 and parts[1].isdigit():
             k, pid = int(parts[1]), parts[2]
             target = f"/redirect/{k - 1}/{pid}" if k > 1 else f"/page/{pid}"
@@ -173,14 +205,23 @@ class LinkServer:
             return self._send(h, code, b"moved\n", "text/plain", head, {"Location": loc})
         if kind in ("permanent", "temporary") and len(parts) == 2:
             code = 301 if kind == "permanent" else 302
-            return self._send(h, code, b"moved\n", "text/plain", head, {"Location": f"/page/{parts[1]}"})
+            return self._send(
+                h, code, b"moved\n", "text/plain", head, {"Location": f"/page/{parts[1]}"}
+            )
         if kind == "loop" and len(parts) == 3:
             nxt = "1" if parts[2] == "0" else "0"
-            return self._send(h, 302, b"moved\n", "text/plain", head, {"Location": f"/loop/{parts[1]}/{nxt}"})
+            return self._send(
+                h, 302, b"moved\n", "text/plain", head, {"Location": f"/loop/{parts[1]}/{nxt}"}
+            )
         if kind == "status" and len(parts) == 3 and parts[1].isdigit():
             code = int(parts[1])
-            return self._send(h, code, f"<html><body><h1>{code}</h1></body></html>\n".encode(), head=head)
-        if kind in ("ratelimit", "ratelimit-date", "unavailable", "ratelimit-bare") and len(parts) == 2:
+            return self._send(
+                h, code, f"<html><body><h1>{code}</h1></body></html>\n".encode(), head=head
+            )
+        if (
+            kind in ("ratelimit", "ratelimit-date", "unavailable", "ratelimit-bare")
+            and len(parts) == 2
+        ):
             with self.lock:
                 first = self.rl_first.setdefault(path, time.monotonic())
             left = first + self.retry_after - time.monotonic()
@@ -193,13 +234,23 @@ class LinkServer:
                 extra = {} if kind == "ratelimit-bare" else {"Retry-After": ra}
                 return self._send(h, code, b"try later\n", "text/plain", head, extra)
             return self._send(h, 200, page_html(parts[1]), head=head)
-        if kind == "cookiegate" and len(parts) == 2:  # 302 to itself setting a cookie, then the page
+        if (
+            kind == "cookiegate" and len(parts) == 2
+        ):  # 302 to itself setting a cookie, then the page
             if f"gate={parts[1]}" in (h.headers.get("Cookie") or ""):
                 return self._send(h, 200, page_html(parts[1]), head=head)
-            return self._send(h, 302, b"moved\n", "text/plain", head,
-                              {"Location": path, "Set-Cookie": f"gate={parts[1]}; Path=/"})
+            return self._send(
+                h,
+                302,
+                b"moved\n",
+                "text/plain",
+                head,
+                {"Location": path, "Set-Cookie": f"gate={parts[1]}; Path=/"},
+            )
         if kind == "always429":
-            return self._send(h, 429, b"too many requests\n", "text/plain", head, {"Retry-After": "3600"})
+            return self._send(
+                h, 429, b"too many requests\n", "text/plain", head, {"Retry-After": "3600"}
+            )
         if kind == "slow" and len(parts) == 2:
             self._stop_event.wait(self.slow_s)
             return self._send(h, 200, page_html(parts[1]), head=head)
@@ -207,8 +258,12 @@ class LinkServer:
             time.sleep(self.delay_s)
             return self._send(h, 200, page_html(parts[1]), head=head)
         if kind == "cp1251" and len(parts) == 2:
-            body = page_html(parts[1], passage_cyr(parts[1])).decode().replace(
-                '<meta charset="utf-8">', '<meta charset="windows-1251">').encode("cp1251")
+            body = (
+                page_html(parts[1], passage_cyr(parts[1]))
+                .decode()
+                .replace('<meta charset="utf-8">', '<meta charset="windows-1251">')
+                .encode("cp1251")
+            )
             return self._send(h, 200, body, "text/html", head=head)
         if kind == "headlies" and len(parts) == 2:
             if head:

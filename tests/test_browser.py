@@ -103,7 +103,9 @@ def open_page(context, url: str, viewport: dict[str, int]):
     page.set_viewport_size(viewport)
     page.on(
         "console",
-        lambda msg: context.errors.append(f"{page.url}: {msg.text}") if msg.type == "error" else None,
+        lambda msg: (
+            context.errors.append(f"{page.url}: {msg.text}") if msg.type == "error" else None
+        ),
     )
     page.on("pageerror", lambda exc: context.errors.append(f"{page.url}: {exc}"))
     page.on(
@@ -189,8 +191,10 @@ def test_quote_link_to_passage_and_quoted_in_back(served, browser):
 def test_screenshots_desktop_and_phone(served, browser):
     _book, base = served
     shots = []
-    for name, rel in (("source", "sources/legiec-2020.html#legiec-2020-p4"),
-                      ("commentary", COMMENTARY)):
+    for name, rel in (
+        ("source", "sources/legiec-2020.html#legiec-2020-p4"),
+        ("commentary", COMMENTARY),
+    ):
         for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             page = open_page(browser, base + rel, viewport)
             overflow = page.evaluate(
@@ -205,8 +209,13 @@ def test_screenshots_desktop_and_phone(served, browser):
 
 def test_no_console_errors(served, browser):
     _book, base = served
-    for rel in ("index.html", "sources/anggraeni-2022.html", "commentary/term.html",
-                "commentary/turkey.html", "guide/index.html"):
+    for rel in (
+        "index.html",
+        "sources/anggraeni-2022.html",
+        "commentary/term.html",
+        "commentary/turkey.html",
+        "guide/index.html",
+    ):
         open_page(browser, base + rel, DESKTOP).close()
     assert browser.errors == [], "\n".join(browser.errors)
 
@@ -214,9 +223,12 @@ def test_no_console_errors(served, browser):
 def test_pages_fit_a_phone_screen(served, browser):
     """No page scrolls sideways at phone width (wide tables and code scroll inside themselves)."""
     book, base = served
-    pages = sorted(p.relative_to(book.out).as_posix() for p in book.out.glob("**/*.html")
-                   if p.parent.name in {"sources", "commentary", "references", "guide"}
-                   or (p.name == "index.html" and p.parent == book.out))
+    pages = sorted(
+        p.relative_to(book.out).as_posix()
+        for p in book.out.glob("**/*.html")
+        if p.parent.name in {"sources", "commentary", "references", "guide"}
+        or (p.name == "index.html" and p.parent == book.out)
+    )
     assert len(pages) >= 15
     wide = []
     for rel in pages:

@@ -20,7 +20,10 @@ def test_cli_version(capsys):
 
 def test_python_dash_m_runs_the_same_command():
     out = subprocess.run(
-        [sys.executable, "-m", "sphinx_karabakh", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "sphinx_karabakh", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "sphinx-karabakh" in out.stdout
 

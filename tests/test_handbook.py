@@ -42,8 +42,21 @@ BOILERPLATE = (
     "Contributed by Ziya Kazimzada",
     "Our website uses cookies",
 )
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-         "track", "wbr"}
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 @dataclass
@@ -151,8 +164,18 @@ def build_handbook(root: Path) -> Handbook:
     shutil.copytree(REPO / "seeds", root / "seeds")
     out = root / "build" / "handbook"
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-         str(root / "docs"), str(out)],
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            str(root / "docs"),
+            str(out),
+        ],
         capture_output=True,
         text=True,
         cwd=root,
@@ -210,7 +233,8 @@ def test_every_passage_is_anchored_on_its_source_page(handbook):
         for para in source.paragraphs:
             assert "karabakh-passage" in page.ids[anchor_id(para.id)]
             permalink = [
-                link for link in page.links_within("karabakh-permalink")
+                link
+                for link in page.links_within("karabakh-permalink")
                 if link.href == f"#{anchor_id(para.id)}"
             ] or [link for link in page.links if link.href == f"#{anchor_id(para.id)}"]
             assert permalink, f"{rel}: passage {para.id} has no permalink"
@@ -256,7 +280,8 @@ def test_commentary_quotes_link_to_existing_passage_anchors(handbook):
     checked = 0
     for page in _commentary_pages(handbook):
         quote_links = [
-            link for link in page.links
+            link
+            for link in page.links
             if urljoin("commentary/x.html", link.href).startswith("sources/")
             and ({"karabakh-quote", "karabakh-q"} & set(link.ancestors))
         ]
@@ -305,8 +330,10 @@ def test_sources_table_counts_quotes(handbook):
     assert table, "the home page has no sources table"
     for source_id, rel in SOURCE_PAGES.items():
         assert source_id in page.text
-        assert any(handbook.resolve(page, link.href)[0] == (handbook.out / rel).resolve()
-                   for link in page.links_within("karabakh-sources-table")), source_id
+        assert any(
+            handbook.resolve(page, link.href)[0] == (handbook.out / rel).resolve()
+            for link in page.links_within("karabakh-sources-table")
+        ), source_id
 
 
 # --- references: the bibliography and the citation audit of seed 004 --------------------------
@@ -320,7 +347,9 @@ def refs_cli_json(*args: str) -> object:
     """Run ``sphinx-karabakh refs ... --json`` (the fixed CLI contract) and parse its output."""
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx_karabakh", "refs", *args, "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode in (0, 1), proc.stderr
     import json
@@ -373,8 +402,11 @@ def test_citation_audit_lists_unresolved_and_uncited(handbook):
     for key in audit["uncited"]:
         assert key in page.text
     bibliography = handbook.page("references/bibliography.html")
-    entry_links = [link for link in page.links if "karabakh-audit-table" in link.ancestors
-                   or "karabakh-audit-uncited" in link.ancestors]
+    entry_links = [
+        link
+        for link in page.links
+        if "karabakh-audit-table" in link.ancestors or "karabakh-audit-uncited" in link.ancestors
+    ]
     assert len(entry_links) >= 30
     for link in entry_links:
         target, fragment = handbook.resolve(page, link.href)
@@ -390,8 +422,16 @@ def test_guide_documents_every_config_value_directive_and_role(handbook, tmp_pat
     guide = handbook.root / "docs" / "guide"
     text = "\n".join(p.read_text(encoding="utf-8") for p in guide.glob("*.*"))
     out = tmp_path / "introspect"
-    app = Sphinx(str(handbook.root / "docs"), str(handbook.root / "docs"), str(out),
-                 str(out / ".doctrees"), "html", status=None, warning=None, freshenv=True)
+    app = Sphinx(
+        str(handbook.root / "docs"),
+        str(handbook.root / "docs"),
+        str(out),
+        str(out / ".doctrees"),
+        "html",
+        status=None,
+        warning=None,
+        freshenv=True,
+    )
     values = sorted(v.name for v in app.config if v.name.startswith("karabakh_"))
     assert len(values) >= 5
     readme = (REPO / "README.md").read_text(encoding="utf-8")

@@ -29,7 +29,10 @@ def server():
 
 def check(urls, **kw):
     cfg = CheckConfig(**{**FAST, **kw.pop("cfg", {})})
-    links = [u if isinstance(u, Hyperlink) else Hyperlink(u, [CitedAt("doc.rst", i + 1)]) for i, u in enumerate(urls)]
+    links = [
+        u if isinstance(u, Hyperlink) else Hyperlink(u, [CitedAt("doc.rst", i + 1)])
+        for i, u in enumerate(urls)
+    ]
     checker = Checker(cfg, kw.pop("cache", None))
     try:
         return checker.check(links, **kw), checker
@@ -50,10 +53,19 @@ def test_ok_page_uses_head_only(server):
 
 
 def test_anchors_id_and_name_ok_and_missing_one_fetch(server):
-    urls = [server.url("/page/anc#sec-2"), server.url("/page/anc#name-anchor"),
-            server.url("/page/anc#sec-404"), server.url("/page/anc")]
+    urls = [
+        server.url("/page/anc#sec-2"),
+        server.url("/page/anc#name-anchor"),
+        server.url("/page/anc#sec-404"),
+        server.url("/page/anc"),
+    ]
     results, _ = check(urls)
-    assert [r.verdict for r in results] == [Verdict.OK, Verdict.OK, Verdict.ANCHOR_MISSING, Verdict.OK]
+    assert [r.verdict for r in results] == [
+        Verdict.OK,
+        Verdict.OK,
+        Verdict.ANCHOR_MISSING,
+        Verdict.OK,
+    ]
     assert "sec-404" in results[2].reason
     assert server.count("/page/anc") == 1  # one GET serves every anchor of the page
 
@@ -166,14 +178,32 @@ def test_content_check_ignores_script_and_typography(server):
 
 def test_prechecks_send_nothing(server):
     before = server.total
-    urls = ["#", "", "javascript:void(0)", "http://exa mple.org/x", "https://example.org/a\\_b",
-            "ftp://example.org/f", "mailto:someone@example.org", "mailto:not-an-address",
-            "http:///nohost", server.url("/page/ign")]
+    urls = [
+        "#",
+        "",
+        "javascript:void(0)",
+        "http://exa mple.org/x",
+        "https://example.org/a\\_b",
+        "ftp://example.org/f",
+        "mailto:someone@example.org",
+        "mailto:not-an-address",
+        "http:///nohost",
+        server.url("/page/ign"),
+    ]
     results, _ = check(urls, cfg={"ignore": (r"/page/ign$",)})
     got = [r.verdict for r in results]
-    assert got == [Verdict.PLACEHOLDER, Verdict.PLACEHOLDER, Verdict.PLACEHOLDER, Verdict.MALFORMED,
-                   Verdict.MALFORMED, Verdict.SKIPPED, Verdict.OK, Verdict.MALFORMED, Verdict.MALFORMED,
-                   Verdict.SKIPPED]
+    assert got == [
+        Verdict.PLACEHOLDER,
+        Verdict.PLACEHOLDER,
+        Verdict.PLACEHOLDER,
+        Verdict.MALFORMED,
+        Verdict.MALFORMED,
+        Verdict.SKIPPED,
+        Verdict.OK,
+        Verdict.MALFORMED,
+        Verdict.MALFORMED,
+        Verdict.SKIPPED,
+    ]
     assert all(r.reason for r in results)
     assert server.total == before
 
@@ -218,7 +248,9 @@ def test_global_deadline_every_url_gets_a_verdict(server):
 
 def test_progress_callback_sees_every_result(server):
     seen = []
-    results, _ = check([server.url("/page/p1"), "#", server.url("/status/404/p")], on_result=seen.append)
+    results, _ = check(
+        [server.url("/page/p1"), "#", server.url("/status/404/p")], on_result=seen.append
+    )
     assert sorted(r.url for r in seen) == sorted(r.url for r in results)
 
 
@@ -231,6 +263,7 @@ def test_retry_after_parsing():
 
 # ----------------------------------------------------------------------------- cache
 
+
 def test_cache_hit_sends_no_request_and_refresh_does(server, tmp_path):
     db = tmp_path / "lc.sqlite"
     urls = [server.url("/page/c1"), server.url("/status/404/c2"), server.url("/slow/c3")]
@@ -242,7 +275,10 @@ def test_cache_hit_sends_no_request_and_refresh_does(server, tmp_path):
         second, _ = check(urls[:2], cache=cache)
         assert cache.hits == 2
     assert server.total == n  # nothing sent for cached URLs
-    assert all(r.cached for r in second) and [r.verdict for r in second] == [Verdict.OK, Verdict.BROKEN]
+    assert all(r.cached for r in second) and [r.verdict for r in second] == [
+        Verdict.OK,
+        Verdict.BROKEN,
+    ]
     rows = sqlite3.connect(db).execute("SELECT verdict FROM results").fetchall()
     assert sorted(v for (v,) in rows) == ["broken", "ok"]  # the timeout was not stored
     with Cache(db, refresh=True) as cache:
@@ -273,7 +309,9 @@ def test_in_flight_dedup_of_redirect_target(server):
     urls = [server.url("/page/dd"), server.url("/redirect/2/dd"), server.url("/permanent/dd")]
     results, _ = check(urls)
     assert results[0].verdict is Verdict.OK
-    assert results[1].verdict.name.startswith("REDIRECTED") and results[1].final_url == server.url("/page/dd")
+    assert results[1].verdict.name.startswith("REDIRECTED") and results[1].final_url == server.url(
+        "/page/dd"
+    )
     assert results[2].verdict is Verdict.REDIRECTED_PERMANENT
     assert server.count("/page/dd") == 1  # the cited page is fetched once for all three
 

@@ -29,19 +29,47 @@ def urls_file(tmp_path, server, paths):
 
 
 def test_reports_and_exit_1(tmp_path, server, capsys):
-    f = urls_file(tmp_path, server, ["/page/a", "/status/404/b", "/redirect/1/c", "/page/a#sec-404"])
+    f = urls_file(
+        tmp_path, server, ["/page/a", "/status/404/b", "/redirect/1/c", "/page/a#sec-404"]
+    )
     bib = tmp_path / "r.bib"
     bib.write_text(f"@online{{k1, url = {{{server.url('/page/a')}}}}}\n")
-    rc = main(["linkcheck", "--urls", str(f), "--bib", str(bib), "--jsonl", str(tmp_path / "o.jsonl"),
-               "--json", str(tmp_path / "o.json"), "--junit", str(tmp_path / "j.xml"),
-               "--no-cache", "--timeout", "2"])
+    rc = main(
+        [
+            "linkcheck",
+            "--urls",
+            str(f),
+            "--bib",
+            str(bib),
+            "--jsonl",
+            str(tmp_path / "o.jsonl"),
+            "--json",
+            str(tmp_path / "o.json"),
+            "--junit",
+            str(tmp_path / "j.xml"),
+            "--no-cache",
+            "--timeout",
+            "2",
+        ]
+    )
     assert rc == 1
     rows = read_report(tmp_path / "o.jsonl")
     assert rows == json.loads((tmp_path / "o.json").read_text())
     by = {r["url"]: r for r in rows}
-    assert set(by[server.url("/page/a")]) >= {"url", "verdict", "status", "final_url", "elapsed", "reason", "cited_at"}
+    assert set(by[server.url("/page/a")]) >= {
+        "url",
+        "verdict",
+        "status",
+        "final_url",
+        "elapsed",
+        "reason",
+        "cited_at",
+    }
     assert by[server.url("/page/a")]["verdict"] == "ok"
-    assert [c["key"] for c in by[server.url("/page/a")]["cited_at"]] == ["k1", ""]  # bib files are read first
+    assert [c["key"] for c in by[server.url("/page/a")]["cited_at"]] == [
+        "k1",
+        "",
+    ]  # bib files are read first
     assert by[server.url("/status/404/b")]["outcome"] == "broken"
     assert by[server.url("/redirect/1/c")]["outcome"] == "redirect"
     assert by[server.url("/page/a#sec-404")]["verdict"] == "anchor-missing"
@@ -63,8 +91,16 @@ def test_exit_0_when_nothing_fails_and_timeout_ok(tmp_path, server):
 
 def test_cache_and_refresh_from_cli(tmp_path, server):
     f = urls_file(tmp_path, server, ["/page/cached1", "/page/cached2"])
-    args = ["linkcheck", "--urls", str(f), "--cache", str(tmp_path / "c.sqlite"), "-q",
-            "--jsonl", str(tmp_path / "o.jsonl")]
+    args = [
+        "linkcheck",
+        "--urls",
+        str(f),
+        "--cache",
+        str(tmp_path / "c.sqlite"),
+        "-q",
+        "--jsonl",
+        str(tmp_path / "o.jsonl"),
+    ]
     assert main(args) == 0
     n = server.total
     assert main(args) == 0
@@ -90,12 +126,25 @@ def test_bad_usage_exit_2(tmp_path, capsys):
 def test_sources_and_docs_dirs(tmp_path, server, capsys):
     src = tmp_path / "sources"
     src.mkdir()
-    (src / "s.md").write_text(f"[ok]({server.url('/page/s')}) [placeholder](#) <{server.url('/status/410/g')}>\n")
+    (src / "s.md").write_text(
+        f"[ok]({server.url('/page/s')}) [placeholder](#) <{server.url('/status/410/g')}>\n"
+    )
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "index.rst").write_text(f"`x <{server.url('/page/s')}>`_\n")
-    rc = main(["linkcheck", "--sources", str(src), "--docs", str(docs), "--no-cache",
-               "--jsonl", str(tmp_path / "o.jsonl"), "-q"])
+    rc = main(
+        [
+            "linkcheck",
+            "--sources",
+            str(src),
+            "--docs",
+            str(docs),
+            "--no-cache",
+            "--jsonl",
+            str(tmp_path / "o.jsonl"),
+            "-q",
+        ]
+    )
     assert rc == 1
     by = {r["url"]: r for r in read_report(tmp_path / "o.jsonl")}
     assert by["#"]["verdict"] == "placeholder"
@@ -105,16 +154,25 @@ def test_sources_and_docs_dirs(tmp_path, server, capsys):
 
 def test_console_script_runs(tmp_path, server):
     f = urls_file(tmp_path, server, ["/page/cs"])
-    p = subprocess.run([sys.executable, "-m", "sphinx_karabakh", "linkcheck", "--urls", str(f), "--no-cache"],
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "sphinx_karabakh", "linkcheck", "--urls", str(f), "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr
     assert "[1/1] ok" in p.stderr  # plain progress lines when not a terminal
     assert "| ok | 1 |" in p.stdout
 
 
 def test_junit_escapes_and_progress_bar():
-    bad = CheckResult(url='http://x/?a=<b>&c="d"\x01', verdict=Verdict.BROKEN, status=500,
-                      reason="<oops> & more", cited_at=(CitedAt("doc.rst", 3),))
+    bad = CheckResult(
+        url='http://x/?a=<b>&c="d"\x01',
+        verdict=Verdict.BROKEN,
+        status=500,
+        reason="<oops> & more",
+        cited_at=(CitedAt("doc.rst", 3),),
+    )
     good = CheckResult(url="http://x/ok", verdict=Verdict.OK, status=200)
     import tempfile
     from pathlib import Path

@@ -30,9 +30,13 @@ def test_markdown_links_autolinks_bare_urls_and_domains():
     found = scan_markdown(text)
     urls = [f.url for f in found]
     assert urls == [
-        "https://example.org/report.pdf", "https://example.com/a", "https://example.net/x_(y)",
-        "https://example.net/z", "https://ponarseurasia.org/karabakh-after-the-war/",
-        "https://www.example.eu", "#",
+        "https://example.org/report.pdf",
+        "https://example.com/a",
+        "https://example.net/x_(y)",
+        "https://example.net/z",
+        "https://ponarseurasia.org/karabakh-after-the-war/",
+        "https://www.example.eu",
+        "#",
     ]
     assert [f.line for f in found] == [1, 1, 2, 2, 3, 3, 4]
     assert found[0].text == "the report"
@@ -53,7 +57,9 @@ def test_seed004_escapes_and_space_are_malformed_once_each(seeds_dir):
     collect_text(links, seeds_dir / "004_cc326326a6865e0d.txt")
     urls = [h.url for h in links]
     rg = [u for u in urls if "researchgate" in u]
-    assert rg == ["https://www.researchgate.net/publication/339415817_The_Nagorno_Karabakh_Conflict- The_Beginning_of_the_Soviet_End"]
+    assert rg == [
+        "https://www.researchgate.net/publication/339415817_The_Nagorno_Karabakh_Conflict- The_Beginning_of_the_Soviet_End"
+    ]
     assert precheck(rg[0])[0] is Verdict.MALFORMED  # the space inside
     assert "https://www.bbc.com/news/world-europe-54903869" in urls
     assert "http://en.kremlin.ru/events/president/news/64384" in urls
@@ -66,8 +72,13 @@ def test_seed002_bare_domains(seeds_dir):
     links = LinkSet()
     collect_text(links, seeds_dir / "002_f8995cde5a985f0e.txt")
     urls = [h.url for h in links]
-    assert "https://ponarseurasia.org/karabakh-after-the-44-day-war-russian-peacekeepers-and-patterns/" in urls
-    assert "https://ponarseurasia.org/permissions-citation-guidelines" in urls  # trailing comma stripped
+    assert (
+        "https://ponarseurasia.org/karabakh-after-the-44-day-war-russian-peacekeepers-and-patterns/"
+        in urls
+    )
+    assert (
+        "https://ponarseurasia.org/permissions-citation-guidelines" in urls
+    )  # trailing comma stripped
 
 
 def test_markdown_escape_in_bare_url_is_malformed():
@@ -84,7 +95,9 @@ def test_rst_links():
     )
     found = scan_rst(text)
     assert [(f.url, f.line) for f in found] == [
-        ("https://example.org/x", 1), ("https://example.org/y", 1), ("https://example.org/z", 3),
+        ("https://example.org/x", 1),
+        ("https://example.org/y", 1),
+        ("https://example.org/z", 3),
         ("https://example.org/bare", 5),
     ]
 
@@ -97,8 +110,9 @@ def test_docs_dir_and_dedup(tmp_path):
     links = LinkSet()
     collect_docs_dir(links, tmp_path)
     assert [h.url for h in links] == ["https://example.org/p"]
-    assert [(c.file.rsplit("/", 1)[1], c.line) for c in links.get("https://example.org/p").cited_at] == [
-        ("a.rst", 1), ("a.rst", 3), ("b.md", 3)]
+    assert [
+        (c.file.rsplit("/", 1)[1], c.line) for c in links.get("https://example.org/p").cited_at
+    ] == [("a.rst", 1), ("a.rst", 3), ("b.md", 3)]
 
 
 def test_sources_dir(tmp_path):
@@ -117,7 +131,7 @@ def test_bib(tmp_path):
     bib.write_text(
         "@online{one2020,\n  title = {One},\n  url = {https://example.org/a\\_b?x=1\\&y=2},\n}\n\n"
         "@book{nourl, title = {No URL}}\n\n"
-        "@misc{two, url = \"https://example.org/two\"}\n\n"
+        '@misc{two, url = "https://example.org/two"}\n\n'
         "@misc{same, url = {https://example.org/two}}\n\n"
         "@article{broken, title = {oops\n"
     )
@@ -134,27 +148,34 @@ def test_bib(tmp_path):
 
 def test_url_list(tmp_path):
     f = tmp_path / "urls.txt"
-    f.write_text("# comment\nhttps://example.org/1\n\nhttps://example.org/1\nhttps://example.org/2\n")
+    f.write_text(
+        "# comment\nhttps://example.org/1\n\nhttps://example.org/1\nhttps://example.org/2\n"
+    )
     links = LinkSet()
     collect_url_list(links, f)
     assert [(h.url, [c.line for c in h.cited_at]) for h in links] == [
-        ("https://example.org/1", [2, 4]), ("https://example.org/2", [5])]
+        ("https://example.org/1", [2, 4]),
+        ("https://example.org/2", [5]),
+    ]
 
 
-@pytest.mark.parametrize(("url", "verdict"), [
-    ("javascript:alert(1)", Verdict.PLACEHOLDER),
-    ("#top", Verdict.PLACEHOLDER),
-    ("https://", Verdict.MALFORMED),
-    ("https://exa_mple..org/", Verdict.MALFORMED),
-    ("http://example.org:0/", Verdict.MALFORMED),
-    ("http://example.org:99999/", Verdict.MALFORMED),
-    ("www.example.org/x", Verdict.MALFORMED),
-    ("gopher://example.org/", Verdict.SKIPPED),
-    ("mailto:a@example.org,b@example.org?subject=x", Verdict.OK),
-    ("mailto:", Verdict.MALFORMED),
-    ("https://例え.jp/パス", None),
-    ("http://[::1]:8080/x", None),
-])
+@pytest.mark.parametrize(
+    ("url", "verdict"),
+    [
+        ("javascript:alert(1)", Verdict.PLACEHOLDER),
+        ("#top", Verdict.PLACEHOLDER),
+        ("https://", Verdict.MALFORMED),
+        ("https://exa_mple..org/", Verdict.MALFORMED),
+        ("http://example.org:0/", Verdict.MALFORMED),
+        ("http://example.org:99999/", Verdict.MALFORMED),
+        ("www.example.org/x", Verdict.MALFORMED),
+        ("gopher://example.org/", Verdict.SKIPPED),
+        ("mailto:a@example.org,b@example.org?subject=x", Verdict.OK),
+        ("mailto:", Verdict.MALFORMED),
+        ("https://例え.jp/パス", None),
+        ("http://[::1]:8080/x", None),
+    ],
+)
 def test_precheck(url, verdict):
     got = precheck(url)
     assert (got[0] if got else None) is verdict

@@ -25,7 +25,10 @@ ADDRESSES = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
 
 @pytest.fixture(scope="module")
 def servers():
-    ss = [LinkServer(a, slow_s=3.0, delay_s=0.1, retry_after=1.0, huge_bytes=512 * 1024).start() for a in ADDRESSES]
+    ss = [
+        LinkServer(a, slow_s=3.0, delay_s=0.1, retry_after=1.0, huge_bytes=512 * 1024).start()
+        for a in ADDRESSES
+    ]
     yield ss
     for s in ss:
         s.stop()
@@ -35,11 +38,22 @@ def mixed_urls(servers) -> list[str]:
     """Every kind of answer on every host, and text-only cases."""
     urls = []
     for k, s in enumerate(servers):
-        urls += [s.url(f"/page/p{k}"), s.url(f"/page/a{k}#passage"), s.url(f"/page/m{k}#nowhere"),
-                 s.url(f"/redirect/2/r{k}"), s.url(f"/redirect/1/x{k}") + "#sec-1", s.url(f"/loop/l{k}/0"),
-                 s.url(f"/status/404/s{k}"), s.url(f"/status/500/s{k}"), s.url(f"/status/410/s{k}"),
-                 s.url(f"/nohead/n{k}"), s.url(f"/headlies/h{k}"), s.url(f"/ratelimit/q{k}"),
-                 s.url(f"/huge/b{k}.bin"), s.url(f"/hugehtml/b{k}#top")]
+        urls += [
+            s.url(f"/page/p{k}"),
+            s.url(f"/page/a{k}#passage"),
+            s.url(f"/page/m{k}#nowhere"),
+            s.url(f"/redirect/2/r{k}"),
+            s.url(f"/redirect/1/x{k}") + "#sec-1",
+            s.url(f"/loop/l{k}/0"),
+            s.url(f"/status/404/s{k}"),
+            s.url(f"/status/500/s{k}"),
+            s.url(f"/status/410/s{k}"),
+            s.url(f"/nohead/n{k}"),
+            s.url(f"/headlies/h{k}"),
+            s.url(f"/ratelimit/q{k}"),
+            s.url(f"/huge/b{k}.bin"),
+            s.url(f"/hugehtml/b{k}#top"),
+        ]
         urls += [s.url(f"/delay/d{k}-{i}") for i in range(8)]
     return [*urls, "#", "https://exa mple.org/", "ftp://127.0.0.2/x"]
 
@@ -65,12 +79,20 @@ def test_plan_and_host_assignment(servers):
     assert plan_processes(CheckConfig(processes=1), 10_000, 50) == 1
     assert plan_processes(CheckConfig(processes=4), 10, 3) == 3  # never more than the hosts
     assert plan_processes(CheckConfig(processes=0), 10_000, 1) == 1  # one host: nothing to share
-    assert plan_processes(CheckConfig(processes=0), 10, 20) == 1  # too few pages to pay for a process
+    assert (
+        plan_processes(CheckConfig(processes=0), 10, 20) == 1
+    )  # too few pages to pay for a process
     # auto never forks a process that runs other threads (the test servers' threads here)
     assert threading.active_count() > 1
     assert plan_processes(CheckConfig(processes=0), 10_000, 20) == 1
     shards = assign_hosts({"a:80": 10, "b:80": 9, "c:80": 3, "d:80": 3, "e:80": 2}, 2)
-    assert sorted(h for s in shards for h in s) == ["a:80", "b:80", "c:80", "d:80", "e:80"]  # each once
+    assert sorted(h for s in shards for h in s) == [
+        "a:80",
+        "b:80",
+        "c:80",
+        "d:80",
+        "e:80",
+    ]  # each once
     pages = {"a:80": 10, "b:80": 9, "c:80": 3, "d:80": 3, "e:80": 2}
     assert sorted(sum(pages[h] for h in s) for s in shards) == [13, 14]  # balanced by pages
 
@@ -86,7 +108,10 @@ def test_same_verdicts_as_one_process_and_exact_per_host_limit(servers):
     s0 = servers[0]
     assert got[s0.url("/page/p0")] is Verdict.OK
     assert got[s0.url("/page/m0#nowhere")] is Verdict.ANCHOR_MISSING
-    assert got[s0.url("/redirect/2/r0")] in (Verdict.REDIRECTED_PERMANENT, Verdict.REDIRECTED_TEMPORARY)
+    assert got[s0.url("/redirect/2/r0")] in (
+        Verdict.REDIRECTED_PERMANENT,
+        Verdict.REDIRECTED_TEMPORARY,
+    )
     assert got[s0.url("/loop/l0/0")] is Verdict.BROKEN
     assert got[s0.url("/ratelimit/q0")] is Verdict.OK
     assert got["#"] is Verdict.PLACEHOLDER
@@ -147,14 +172,50 @@ def test_cli_processes_flag_same_report(servers, tmp_path: Path):
         for s in servers:
             s.reset()
         out = tmp_path / f"r{n}.jsonl"
-        p = subprocess.run([sys.executable, "-m", "sphinx_karabakh", "linkcheck", "-q", "--no-cache",
-                            "--urls", str(tmp_path / "urls.txt"), "--per-host", "2", "--timeout", "2",
-                            "--processes", n, "--jsonl", str(out)], capture_output=True, text=True, timeout=120)
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sphinx_karabakh",
+                "linkcheck",
+                "-q",
+                "--no-cache",
+                "--urls",
+                str(tmp_path / "urls.txt"),
+                "--per-host",
+                "2",
+                "--timeout",
+                "2",
+                "--processes",
+                n,
+                "--jsonl",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert p.returncode == 1, p.stderr  # broken links are in the list
-        reports[n] = sorted((d["url"], d["verdict"], d["status"]) for d in map(json.loads, out.read_text().splitlines()))
+        reports[n] = sorted(
+            (d["url"], d["verdict"], d["status"])
+            for d in map(json.loads, out.read_text().splitlines())
+        )
     assert reports["3"] == reports["1"] and len(reports["1"]) == len(set(urls))
-    bad = subprocess.run([sys.executable, "-m", "sphinx_karabakh", "linkcheck", "--urls", str(tmp_path / "urls.txt"),
-                          "--processes", "-1"], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx_karabakh",
+            "linkcheck",
+            "--urls",
+            str(tmp_path / "urls.txt"),
+            "--processes",
+            "-1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "--processes" in bad.stderr
 
 
@@ -165,12 +226,39 @@ def test_cli_ctrl_c_stops_workers_and_still_reports_every_url(servers, tmp_path:
     for s in servers:
         s.reset()
     out = tmp_path / "r.jsonl"
-    p = subprocess.Popen([sys.executable, "-m", "sphinx_karabakh", "linkcheck", "-q", "--no-cache", "--timeout", "30",
-                          "--urls", str(tmp_path / "urls.txt"), "--processes", "3", "--jsonl", str(out)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sphinx_karabakh",
+            "linkcheck",
+            "-q",
+            "--no-cache",
+            "--timeout",
+            "30",
+            "--urls",
+            str(tmp_path / "urls.txt"),
+            "--processes",
+            "3",
+            "--jsonl",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
-        while sum(s.requests[f"HEAD {u.split(s.url(''), 1)[-1]}"] for s in servers for u in urls if "/slow/" in u) < 6:
+        while (
+            sum(
+                s.requests[f"HEAD {u.split(s.url(''), 1)[-1]}"]
+                for s in servers
+                for u in urls
+                if "/slow/" in u
+            )
+            < 6
+        ):
             assert p.poll() is None, p.stderr.read()
             threading.Event().wait(0.05)
         os.killpg(p.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
@@ -181,6 +269,14 @@ def test_cli_ctrl_c_stops_workers_and_still_reports_every_url(servers, tmp_path:
     assert p.returncode == 130 and "interrupted" in err, err  # never a passing exit code
     got = {d["url"]: d for d in map(json.loads, out.read_text().splitlines())}
     assert set(got) == set(urls)
-    assert all(got[u]["verdict"] == "unchecked" and "interrupted" in got[u]["reason"] for u in urls if "/slow/" in u)
+    assert all(
+        got[u]["verdict"] == "unchecked" and "interrupted" in got[u]["reason"]
+        for u in urls
+        if "/slow/" in u
+    )
     # pages answered at once: ok, unless the interrupt came before their result was reported
-    assert all(got[u]["verdict"] == "ok" or "interrupted" in got[u]["reason"] for u in urls if "/page/" in u)
+    assert all(
+        got[u]["verdict"] == "ok" or "interrupted" in got[u]["reason"]
+        for u in urls
+        if "/page/" in u
+    )

@@ -67,24 +67,45 @@ def test_builder_checks_doc_and_bib_links(make_app, tmp_path, rootdir, server):
     app2 = make_app("citecheck", srcdir=src, freshenv=True)
     app2.build()
     assert server.total == n
-    assert all(r["cached"] for r in read_report(app2.outdir / "output.jsonl")
-               if r["verdict"] in ("ok", "broken") and r["url"].startswith("http"))
+    assert all(
+        r["cached"]
+        for r in read_report(app2.outdir / "output.jsonl")
+        if r["verdict"] in ("ok", "broken") and r["url"].startswith("http")
+    )
 
 
-def test_builder_clean_project_passes_and_warning_is_suppressible(make_app, tmp_path, rootdir, server):
+def test_builder_clean_project_passes_and_warning_is_suppressible(
+    make_app, tmp_path, rootdir, server
+):
     src = project(tmp_path, rootdir, server)
     clean, bad = server.url("/page/clean"), server.url("/status/500/x")
-    (src / "index.rst").write_text(f"Clean\n=====\n\n`fine <{clean}>`_\n\n.. toctree::\n\n   other\n")
+    (src / "index.rst").write_text(
+        f"Clean\n=====\n\n`fine <{clean}>`_\n\n.. toctree::\n\n   other\n"
+    )
     (src / "other.md").write_text(f"# Other\n\n[x]({bad})\n")
-    app = make_app("citecheck", srcdir=src, freshenv=True,
-                   confoverrides={"karabakh_linkcheck_bibfiles": [], "karabakh_linkcheck_cache": "",
-                                  "suppress_warnings": ["karabakh.link"]})
+    app = make_app(
+        "citecheck",
+        srcdir=src,
+        freshenv=True,
+        confoverrides={
+            "karabakh_linkcheck_bibfiles": [],
+            "karabakh_linkcheck_cache": "",
+            "suppress_warnings": ["karabakh.link"],
+        },
+    )
     app.build()
     assert "WARNING" not in app._warning.getvalue()
     assert app.statuscode == 1  # suppressing the warning does not hide the failure from CI
-    app3 = make_app("citecheck", srcdir=src, freshenv=True,
-                    confoverrides={"karabakh_linkcheck_bibfiles": [], "karabakh_linkcheck_cache": "",
-                                   "karabakh_linkcheck_ignore": ["/status/", "(unclosed"]})
+    app3 = make_app(
+        "citecheck",
+        srcdir=src,
+        freshenv=True,
+        confoverrides={
+            "karabakh_linkcheck_bibfiles": [],
+            "karabakh_linkcheck_cache": "",
+            "karabakh_linkcheck_ignore": ["/status/", "(unclosed"],
+        },
+    )
     app3.build()
     assert app3.statuscode == 0
     assert "'(unclosed' is not a regular expression" in app3._warning.getvalue()
@@ -97,8 +118,12 @@ def test_builder_content_check_of_quoted_sources(make_app, tmp_path, rootdir, se
     shutil.copytree(rootdir / "test-citecheck-sources", src)
     for p in [*src.iterdir(), *(src / "texts").iterdir()]:
         if p.is_file():
-            p.write_text(p.read_text().replace("SERVER", server.url("")).replace(
-                "PASSAGE_LIVE", passage("live")).replace("PASSAGE_GONE", passage("gone")))
+            p.write_text(
+                p.read_text()
+                .replace("SERVER", server.url(""))
+                .replace("PASSAGE_LIVE", passage("live"))
+                .replace("PASSAGE_GONE", passage("gone"))
+            )
     app = make_app("citecheck", srcdir=src, freshenv=True)
     app.build()
     rows = {r["url"]: r for r in read_report(app.outdir / "output.jsonl")}
@@ -115,8 +140,13 @@ def test_builder_content_check_of_quoted_sources(make_app, tmp_path, rootdir, se
 
 def test_builder_with_parallel_read(make_app, tmp_path, rootdir, server):
     src = project(tmp_path, rootdir, server)
-    app = make_app("citecheck", srcdir=src, freshenv=True, parallel=2,
-                   confoverrides={"karabakh_linkcheck_cache": ""})
+    app = make_app(
+        "citecheck",
+        srcdir=src,
+        freshenv=True,
+        parallel=2,
+        confoverrides={"karabakh_linkcheck_cache": ""},
+    )
     app.build()
     rows = {r["url"]: r for r in read_report(app.outdir / "output.jsonl")}
     assert rows[server.url("/page/myst")]["verdict"] == "ok"

@@ -17,7 +17,11 @@ SEED_004 = Path(__file__).parent.parent / "seeds" / "004_cc326326a6865e0d.txt"
 # narrative citations), with the entry each one means. None = the reference list has no such work.
 SEED_004_CITATIONS = [
     (23, "Welt and Bowen 2021", "welt2021"),
-    (25, "Zurich 2013", "center2013"),  # Center for Security Studies ETH Zurich, by part of its name
+    (
+        25,
+        "Zurich 2013",
+        "center2013",
+    ),  # Center for Security Studies ETH Zurich, by part of its name
     (29, "Askerov et al. 2020", "askerov2020a"),  # the book with three authors
     (29, "Akhundov 2016", "akhundov2016"),
     (29, "Liakhov 2016", "liakhov2016"),
@@ -68,8 +72,11 @@ def test_seed_004_audit_matches_a_reading_of_the_paper() -> None:
     result = audit_text(read_document(SEED_004))
     got = [(r.citation.line, r.citation.text, r.key) for r in result.citations]
     assert got == SEED_004_CITATIONS
-    assert {r.citation.text for r in result.unresolved} == {"Mandalis 2020", "Ahmad Zainal Mustofa (2021)",
-                                                          "Kanchev 2008"}
+    assert {r.citation.text for r in result.unresolved} == {
+        "Mandalis 2020",
+        "Ahmad Zainal Mustofa (2021)",
+        "Kanchev 2008",
+    }
     # every entry is cited except the second Markedonov 2018 (the citation picks the first one)
     assert result.uncited == ["markedonov2018b"]
     markedonov = next(r for r in result.citations if r.citation.text == "Markedonov 2018")
@@ -94,13 +101,24 @@ def test_citation_forms() -> None:
         "García (2020a, p. 7) and later (2020b). Numbers [3], [3–5], [1, 4] and [2]-[4].\n"
     )
     cs = find_citations(text)
-    got = [(c.line, c.text, c.names, c.year, c.locator, c.style.value) for c in cs if c.style is not CitationStyle.NUMERIC]
+    got = [
+        (c.line, c.text, c.names, c.year, c.locator, c.style.value)
+        for c in cs
+        if c.style is not CitationStyle.NUMERIC
+    ]
     assert got == [
         (1, "Smith 2019", ("Smith",), "2019", "", "parenthetical"),
         (1, "Smith 2020", ("Smith",), "2020", "", "parenthetical"),
         (1, "Doe, 2018: 12", ("Doe",), "2018", "12", "parenthetical"),
         (1, "Rose (1998)", ("Rose",), "1998", "", "narrative"),
-        (1, "Baylis, Smith and Owens (2001)", ("Baylis", "Smith", "Owens"), "2001", "", "narrative"),
+        (
+            1,
+            "Baylis, Smith and Owens (2001)",
+            ("Baylis", "Smith", "Owens"),
+            "2001",
+            "",
+            "narrative",
+        ),
         (1, "Lee et al. 2015, pp. 3-5", ("Lee", "et al."), "2015", "pp. 3-5", "parenthetical"),
         (1, "Kim n.d.", ("Kim",), "n.d.", "", "parenthetical"),
         (2, "García (2020a, p. 7)", ("García",), "2020a", "p. 7", "narrative"),
@@ -116,33 +134,88 @@ def _entries(*refs: Reference):
 
 def test_resolution_tolerates_case_accents_typos_corporate_and_title() -> None:
     entries = _entries(
-        Reference(raw="r", type=EntryType.ONLINE, authors=(Person("Rácz", "A."),), year="2021", title="In Russia's hands",
-                  confidence=1),
-        Reference(raw="r", authors=(Person("Center for Security Studies ETH Zurich", corporate=True),), year="2013",
-                  title="Obstacles", confidence=1),
-        Reference(raw="r", authors=(Person("De Waal", "T."),), year="2021", title="The conflict in its fourth decade",
-                  confidence=1),
-        Reference(raw="r", authors=(Person("Rytövuori-Apunen", "H."),), year="2021", title="Puzzle", confidence=1),
+        Reference(
+            raw="r",
+            type=EntryType.ONLINE,
+            authors=(Person("Rácz", "A."),),
+            year="2021",
+            title="In Russia's hands",
+            confidence=1,
+        ),
+        Reference(
+            raw="r",
+            authors=(Person("Center for Security Studies ETH Zurich", corporate=True),),
+            year="2013",
+            title="Obstacles",
+            confidence=1,
+        ),
+        Reference(
+            raw="r",
+            authors=(Person("De Waal", "T."),),
+            year="2021",
+            title="The conflict in its fourth decade",
+            confidence=1,
+        ),
+        Reference(
+            raw="r",
+            authors=(Person("Rytövuori-Apunen", "H."),),
+            year="2021",
+            title="Puzzle",
+            confidence=1,
+        ),
         Reference(raw="r", authors=(Person("Smith", "J."),), year="2020", title="A", confidence=1),
-        Reference(raw="r", authors=(Person("Smith", "J."), Person("Jones", "K."), Person("Lee", "M.")), year="2020",
-                  title="B", confidence=1),
+        Reference(
+            raw="r",
+            authors=(Person("Smith", "J."), Person("Jones", "K."), Person("Lee", "M.")),
+            year="2020",
+            title="B",
+            confidence=1,
+        ),
     )
-    text = ("(RÁCZ 2021) (Racz 2021) (Rác 2021) (Zurich 2013) (ETH Zurich 2013) (CSS 2013) "
-            "(The Conflict in Its Fourth Decade 2021) (Rytovuori-Apunen 2021) (Smith 2020) (Smith et al. 2020) "
-            "(Smith 2021) (Racz 2020) (Jonson 2020)")
+    text = (
+        "(RÁCZ 2021) (Racz 2021) (Rác 2021) (Zurich 2013) (ETH Zurich 2013) (CSS 2013) "
+        "(The Conflict in Its Fourth Decade 2021) (Rytovuori-Apunen 2021) (Smith 2020) (Smith et al. 2020) "
+        "(Smith 2021) (Racz 2020) (Jonson 2020)"
+    )
     keys = [r.key for r in resolve_all(find_citations(text), entries)]
-    assert keys == ["racz2021", "racz2021", "racz2021", "center2013", "center2013", "center2013",
-                    "dewaal2021", "rytovuoriapunen2021", "smith2020a", "smith2020b", None, None, None]
+    assert keys == [
+        "racz2021",
+        "racz2021",
+        "racz2021",
+        "center2013",
+        "center2013",
+        "center2013",
+        "dewaal2021",
+        "rytovuoriapunen2021",
+        "smith2020a",
+        "smith2020b",
+        None,
+        None,
+        None,
+    ]
 
 
 def test_numeric_by_label_and_by_position() -> None:
-    refs = [Reference(raw=f"r{i}", authors=(Person(f"A{i}x", "B."),), year="2000", title="T", confidence=1)
-            for i in range(3)]
+    refs = [
+        Reference(
+            raw=f"r{i}", authors=(Person(f"A{i}x", "B."),), year="2000", title="T", confidence=1
+        )
+        for i in range(3)
+    ]
     entries = to_entries(refs)
-    labelled = [RawReference("r0", 1, "", "7"), RawReference("r1", 2, "", "8"), RawReference("r2", 3, "", "9")]
+    labelled = [
+        RawReference("r0", 1, "", "7"),
+        RawReference("r1", 2, "", "8"),
+        RawReference("r2", 3, "", "9"),
+    ]
     cs = find_citations("see [8] and [2] and [7-9]")
-    assert [r.key for r in resolve_all(cs, entries, labelled)] == [entries[1].key, None, entries[0].key,
-                                                                  entries[1].key, entries[2].key]
+    assert [r.key for r in resolve_all(cs, entries, labelled)] == [
+        entries[1].key,
+        None,
+        entries[0].key,
+        entries[1].key,
+        entries[2].key,
+    ]
     assert [r.key for r in resolve_all(find_citations("see [2]"), entries)] == [entries[1].key]
 
 
@@ -161,14 +234,23 @@ def test_fixture_documents() -> None:
     assert all(r.key for r in ieee.citations) and ieee.uncited == []
     assert [r.citation.number for r in ieee.citations][:6] == [1, 3, 2, 3, 4, 5]
     vancouver = audit_text(read_document(DATA / "bold_vancouver.txt"))
-    assert [r.citation.number for r in vancouver.citations] == [1, 2, 3]  # "(1)" read as numeric: the list is numbered
+    assert [r.citation.number for r in vancouver.citations] == [
+        1,
+        2,
+        3,
+    ]  # "(1)" read as numeric: the list is numbered
     assert vancouver.uncited == []
     german = audit_text(read_document(DATA / "german.txt"))
     assert [r.key for r in german.citations] == ["muller2003", "schmidt1999"]
     assert german.citations[1].citation.locator == "S. 12"
     md = references_from_text(read_document(DATA / "markdown_numbered.md"))
-    assert [r.key for r in audit_text(read_document(DATA / "markdown_numbered.md"), md).citations] == [
-        md.keys[0], md.keys[1], None]  # "(Example 2019)" sits in "About the author", outside the list
+    assert [
+        r.key for r in audit_text(read_document(DATA / "markdown_numbered.md"), md).citations
+    ] == [
+        md.keys[0],
+        md.keys[1],
+        None,
+    ]  # "(Example 2019)" sits in "About the author", outside the list
 
 
 def test_weak_narrative_counts_only_when_it_resolves_and_footnote_marks_are_ignored() -> None:
@@ -191,8 +273,10 @@ def test_weak_narrative_counts_only_when_it_resolves_and_footnote_marks_are_igno
 
 
 def test_citations_written_as_markdown_links() -> None:
-    text = ("As shown ([Smith, 2020](#ref-1); [Doe and Lee 2019](#r2)) and Rose ([1998](#r3)), "
-            "unlike a [2020 report](http://x.org) or a [link](http://x.org/2020).")
+    text = (
+        "As shown ([Smith, 2020](#ref-1); [Doe and Lee 2019](#r2)) and Rose ([1998](#r3)), "
+        "unlike a [2020 report](http://x.org) or a [link](http://x.org/2020)."
+    )
     got = [(c.text, c.style.value, c.year) for c in find_citations(text)]
     assert got == [
         ("Smith, 2020", "parenthetical", "2020"),
@@ -208,5 +292,14 @@ def test_badly_parsed_entry_can_still_be_cited_by_raw_name_and_year() -> None:
 
 
 def test_a_short_name_is_not_a_prefix_of_a_longer_one() -> None:
-    entries = to_entries([Reference(raw="r", authors=(Person("Kimball", "A."),), year="2020", title="T", confidence=1)])
-    assert [r.key for r in resolve_all(find_citations("(Kim 2020) (Kimbal 2020)"), entries)] == [None, "kimball2020"]
+    entries = to_entries(
+        [
+            Reference(
+                raw="r", authors=(Person("Kimball", "A."),), year="2020", title="T", confidence=1
+            )
+        ]
+    )
+    assert [r.key for r in resolve_all(find_citations("(Kim 2020) (Kimbal 2020)"), entries)] == [
+        None,
+        "kimball2020",
+    ]

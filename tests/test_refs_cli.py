@@ -48,14 +48,19 @@ def test_parse_json(capsys) -> None:
 
 def test_entries_only_blank_lines_and_one_per_line(capsys, tmp_path) -> None:
     f = tmp_path / "refs.txt"
-    f.write_text("Smith, J. (2020). First & only. Publisher.\n\nSmith, J. (2020). Second.\nJournal, 3(1), 1-2.\n\n"
-                 "total garbage ~~~\n", encoding="utf-8")
+    f.write_text(
+        "Smith, J. (2020). First & only. Publisher.\n\nSmith, J. (2020). Second.\nJournal, 3(1), 1-2.\n\n"
+        "total garbage ~~~\n",
+        encoding="utf-8",
+    )
     code, out, _ = run(capsys, "refs", "parse", "--entries-only", str(f))
     assert code == 0
     lib = bibtexparser.parse_string(out)
     assert [e.key for e in lib.entries][:2] == ["smith2020a", "smith2020b"]
     assert len(lib.entries) == 3
-    f.write_text("Smith, J. (2020). One.\nDoe, K. (2019). Two.\nLee, M. (2018). Three.\n", encoding="utf-8")
+    f.write_text(
+        "Smith, J. (2020). One.\nDoe, K. (2019). Two.\nLee, M. (2018). Three.\n", encoding="utf-8"
+    )
     code, out, _ = run(capsys, "refs", "parse", "--entries-only", "--json", str(f))
     assert [e["line"] for e in json.loads(out)] == [1, 2, 3]
 
@@ -67,7 +72,10 @@ def test_audit_json_contract_and_exit_code(capsys) -> None:
     assert set(doc) == {"citations", "uncited"}
     assert all(set(c) == {"text", "line", "key"} for c in doc["citations"])
     assert {c["text"] for c in doc["citations"] if c["key"] is None} == {
-        "Mandalis 2020", "Ahmad Zainal Mustofa (2021)", "Kanchev 2008"}
+        "Mandalis 2020",
+        "Ahmad Zainal Mustofa (2021)",
+        "Kanchev 2008",
+    }
     assert doc["uncited"] == ["markedonov2018b"]
     _, parse_out, _ = run(capsys, "refs", "parse", str(SEED_004), "--json")
     keys = {e["key"] for e in json.loads(parse_out)}

@@ -11,7 +11,10 @@ def test_page_locator_leaves_the_container() -> None:
         "in a Growing Economy: Essays from the Sixth RFF Forum, (p.227) edited by Henry Jarrett. "
         "Baltimore: Johns Hopkins University Press, 1966."
     )
-    assert ref.container == "Environmental Quality in a Growing Economy: Essays from the Sixth RFF Forum"
+    assert (
+        ref.container
+        == "Environmental Quality in a Growing Economy: Essays from the Sixth RFF Forum"
+    )
     assert ref.pages == "227"
 
 

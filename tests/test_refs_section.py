@@ -116,7 +116,10 @@ def test_markdown_numbered_items_with_bold_categories_end_at_about_the_author() 
 def test_german_literatur_underlined_wrapped_paragraphs() -> None:
     refs = refs_of(DATA / "german.txt")
     assert [r.line for r in refs] == [11, 14, 17]
-    assert refs[0].text == "Müller, Hans (2003): Die Kunst des Zitierens. Eine kurze Geschichte. Berlin: Suhrkamp."
+    assert (
+        refs[0].text
+        == "Müller, Hans (2003): Die Kunst des Zitierens. Eine kurze Geschichte. Berlin: Suhrkamp."
+    )
     assert refs[1].text.endswith("für Philologie 45 (2), S. 100–120.")
 
 
@@ -124,7 +127,10 @@ def test_russian_and_bold_heading_vancouver() -> None:
     assert [r.label for r in refs_of(DATA / "russian.md")] == ["1", "2"]
     refs = refs_of(DATA / "bold_vancouver.txt")
     assert [r.label for r in refs] == ["1", "2", "3"]
-    assert refs[1].text == "Lee K, Park J, Kim S, et al. Cohort outcomes of a large trial. Lancet. 2019;393:1200-9."
+    assert (
+        refs[1].text
+        == "Lee K, Park J, Kim S, et al. Cohort outcomes of a large trial. Lancet. 2019;393:1200-9."
+    )
     assert not any("thank" in r.text for r in refs)
 
 
@@ -135,15 +141,29 @@ def test_no_reference_section() -> None:
 
 @pytest.mark.parametrize(
     "title",
-    ["References", "## 7. REFERENCES", "**Bibliography**", "Works Cited:", "Literature Cited",
-     "Literaturverzeichnis", "Références", "Bibliografía", "Daftar Pustaka", "Список литературы",
-     "VII. References", "Notes and References", "Reference List"],
+    [
+        "References",
+        "## 7. REFERENCES",
+        "**Bibliography**",
+        "Works Cited:",
+        "Literature Cited",
+        "Literaturverzeichnis",
+        "Références",
+        "Bibliografía",
+        "Daftar Pustaka",
+        "Список литературы",
+        "VII. References",
+        "Notes and References",
+        "Reference List",
+    ],
 )
 def test_reference_headings(title: str) -> None:
     assert is_reference_heading(title)
 
 
-@pytest.mark.parametrize("title", ["Literature Review", "Introduction", "Referenced works we liked", "Notes"])
+@pytest.mark.parametrize(
+    "title", ["Literature Review", "Introduction", "Referenced works we liked", "Notes"]
+)
 def test_not_reference_headings(title: str) -> None:
     assert not is_reference_heading(title)
 
@@ -163,7 +183,11 @@ def test_flat_one_per_line_and_wrapped_paragraphs_and_first_line_indent() -> Non
         "Baker, E. (2001). Second work. Journal of Things,\n3(2), 1-9.\n"
     )
     refs = find_reference_section(wrapped).references
-    assert len(refs) == 2 and refs[0].text.endswith("second line. Pan Books.") and refs[1].text.endswith("3(2), 1-9.")
+    assert (
+        len(refs) == 2
+        and refs[0].text.endswith("second line. Pan Books.")
+        and refs[1].text.endswith("3(2), 1-9.")
+    )
     first_indent = (
         "References\n\n"
         "    Adams, D. (1979). The hitchhiker's guide to the galaxy, a very long title\n"
@@ -278,7 +302,9 @@ def test_a_file_that_is_only_a_list_counts_as_its_own_section() -> None:
     section = find_reference_section(text)
     assert section is not None and section.heading.line == 0
     assert [r.line for r in section.references] == [1, 2, 3]
-    prose = "We met in 2019. It rained.\n\nThen, in 2020, we met again. Smith, the host, was late.\n"
+    prose = (
+        "We met in 2019. It rained.\n\nThen, in 2020, we met again. Smith, the host, was late.\n"
+    )
     assert find_reference_section(prose) is None
 
 
@@ -287,7 +313,7 @@ def test_markdown_link_definitions_and_footnotes_are_not_references() -> None:
         "Body [^1].\n\n## References\n\n"
         "1. Adams, D. (1979). The hitchhiker's guide. Pan Books.\n"
         "2. Baker, E. (2001). Second work. [Online][2]\n\n"
-        "[2]: https://example.org/baker \"Baker\"\n\n"
+        '[2]: https://example.org/baker "Baker"\n\n'
         "[^1]: A footnote, not a reference (2020).\n"
     )
     refs = find_reference_section(text).references
@@ -319,7 +345,10 @@ def test_same_level_category_headings_and_a_numbered_chapter_after() -> None:
         "## Chapter 2: The War\n\nSmith, J. (2020) wrote much.\n"
     )
     refs = find_reference_section(text).references
-    assert [(r.category, r.line) for r in refs] == [("Primary Sources", 5), ("Secondary Literature", 9)]
+    assert [(r.category, r.line) for r in refs] == [
+        ("Primary Sources", 5),
+        ("Secondary Literature", 9),
+    ]
 
 
 def test_bare_numbers_without_dots_from_pdf_text() -> None:

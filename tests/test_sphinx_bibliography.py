@@ -71,12 +71,18 @@ def test_bibliography_anchors_bibtex_badges_and_download(app, warning):
     bib = page(app, "bib")
     for key in KEYS:
         assert key in bib.ids
-    assert "karabakh-bib-category" in bib.html and ">Online Articles<" in bib.html and ">Books<" in bib.html
-    assert bib.html.count("<details class=\"karabakh-bibtex\"") == 6
+    assert (
+        "karabakh-bib-category" in bib.html
+        and ">Online Articles<" in bib.html
+        and ">Books<" in bib.html
+    )
+    assert bib.html.count('<details class="karabakh-bibtex"') == 6
     assert "<summary>BibTeX</summary>" in bib.html
     # no report configured: every URL "not checked"
-    assert bib.spans and all(cls == "karabakh-badge karabakh-badge-unchecked" and text == "not checked"
-                             for cls, text in bib.spans)
+    assert bib.spans and all(
+        cls == "karabakh-badge karabakh-badge-unchecked" and text == "not checked"
+        for cls, text in bib.spans
+    )
     assert len(bib.spans) == 3
     # the garbled reference is shown raw, escaped, never as markup
     assert "<script>alert" not in bib.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in bib.html
@@ -85,13 +91,22 @@ def test_bibliography_anchors_bibtex_badges_and_download(app, warning):
     assert download == ["_bibtex/paper.bib"]
     bib_file = Path(app.outdir) / "_bibtex" / "paper.bib"
     lib = bibtexparser.parse_string(bib_file.read_text(encoding="utf-8"))
-    assert [e.key for e in lib.entries][:5] == KEYS and len(lib.entries) == 6 and not lib.failed_blocks
+    assert (
+        [e.key for e in lib.entries][:5] == KEYS and len(lib.entries) == 6 and not lib.failed_blocks
+    )
     # warnings name the document file and line, type karabakh, subtype reference / citation
     text = warning.getvalue()
-    assert re.search(r"paper\.txt:13: WARNING: reference center2013: URL contains a space \[karabakh\.reference\]", text)
-    assert re.search(r"paper\.txt:19: WARNING: reference \w+: .*written as @misc.*\[karabakh\.reference\]", text)
+    assert re.search(
+        r"paper\.txt:13: WARNING: reference center2013: URL contains a space \[karabakh\.reference\]",
+        text,
+    )
+    assert re.search(
+        r"paper\.txt:19: WARNING: reference \w+: .*written as @misc.*\[karabakh\.reference\]", text
+    )
     assert text.count("paper.txt:19: WARNING") == 1  # one warning per entry, naming every problem
-    assert re.search(r"paper\.txt:4: WARNING: unresolved citation 'Nobody 1999'.*\[karabakh\.citation\]", text)
+    assert re.search(
+        r"paper\.txt:4: WARNING: unresolved citation 'Nobody 1999'.*\[karabakh\.citation\]", text
+    )
 
 
 @pytest.mark.sphinx("html", testroot="bib-rst", srcdir="bib-rst-audit")
@@ -101,13 +116,21 @@ def test_audit_table_links_to_bibliography_anchors(app):
     bib = page(app, "bib")
     links = [h for h, cls in audit.links if "karabakh-bib-ref" in cls]
     # four resolved citations, then the two never-cited entries
-    assert links[:4] == ["bib.html#racz2021", "bib.html#center2013", "bib.html#smith2019", "bib.html#rferl2020"]
+    assert links[:4] == [
+        "bib.html#racz2021",
+        "bib.html#center2013",
+        "bib.html#smith2019",
+        "bib.html#rferl2020",
+    ]
     assert len(links) == 6
     for href in links:
         assert href.split("#")[1] in bib.ids
     assert audit.html.count('class="karabakh-unresolved"') == 1
     assert "Nobody 1999" in audit.html
-    assert "5 in-text citations in paper.txt: 4 resolved, 1 unresolved; 2 of 6 entries never cited." in audit.html
+    assert (
+        "5 in-text citations in paper.txt: 4 resolved, 1 unresolved; 2 of 6 entries never cited."
+        in audit.html
+    )
     assert "Never cited" in audit.html
 
 
@@ -150,11 +173,16 @@ def test_sphinxcontrib_bibtex_renders_the_generated_bib(app, warning):
 def test_missing_document_warns_and_build_continues(app, warning):
     (Path(app.srcdir) / "bib.rst").write_text(
         "Missing\n=======\n\n.. karabakh:bibliography:: nowhere.txt\n\n.. karabakh:citation-audit:: p1.rst\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     app.build()
     text = warning.getvalue()
-    assert re.search(r"bib\.rst:4: WARNING: cannot read .*nowhere\.txt.*\[karabakh\.reference\]", text)
-    assert re.search(r"bib\.rst:6: WARNING: .*p1\.rst: no reference section found.*\[karabakh\.reference\]", text)
+    assert re.search(
+        r"bib\.rst:4: WARNING: cannot read .*nowhere\.txt.*\[karabakh\.reference\]", text
+    )
+    assert re.search(
+        r"bib\.rst:6: WARNING: .*p1\.rst: no reference section found.*\[karabakh\.reference\]", text
+    )
     assert (Path(app.outdir) / "bib.html").exists()
 
 
@@ -173,7 +201,12 @@ def test_parallel_build_same_html_and_bib_as_serial(make_app, sphinx_test_tempdi
         shutil.copytree(rootdir / "test-bib-rst", src)
         app = _build(make_app, src, parallel)
         out = Path(app.outdir)
-        outputs.append({p: (out / p).read_text(encoding="utf-8") for p in ("bib.html", "zaudit.html", "_bibtex/paper.bib")})
+        outputs.append(
+            {
+                p: (out / p).read_text(encoding="utf-8")
+                for p in ("bib.html", "zaudit.html", "_bibtex/paper.bib")
+            }
+        )
     assert outputs[0] == outputs[1]
 
 
@@ -186,11 +219,15 @@ def test_changed_report_rewrites_badges(make_app, sphinx_test_tempdir, rootdir):
     assert "karabakh-badge-broken" in (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
     (src / "report.jsonl").write_text(
         '{"url": "https://www.rferl.org/a/30940268.html", "verdict": "redirected-permanent", "status": 301, '
-        '"final_url": "https://www.rferl.org/a/new.html"}\n', encoding="utf-8")
+        '"final_url": "https://www.rferl.org/a/new.html"}\n',
+        encoding="utf-8",
+    )
     app = _build(make_app, src, 1)
     html = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
     assert "karabakh-badge-broken" not in html
-    assert "karabakh-badge-redirected-permanent" in html and "https://www.rferl.org/a/new.html" in html
+    assert (
+        "karabakh-badge-redirected-permanent" in html and "https://www.rferl.org/a/new.html" in html
+    )
     assert html.count("karabakh-badge-unchecked") == 2
 
 
@@ -220,8 +257,10 @@ def test_changed_document_is_read_again(make_app, sphinx_test_tempdir, rootdir):
     shutil.copytree(rootdir / "test-bib-rst", src)
     _build(make_app, src, 1)
     paper = src / "paper.txt"
-    paper.write_text(paper.read_text(encoding="utf-8").replace("Brown, T., 2010.", "Brown, T., 2011."),
-                     encoding="utf-8")
+    paper.write_text(
+        paper.read_text(encoding="utf-8").replace("Brown, T., 2010.", "Brown, T., 2011."),
+        encoding="utf-8",
+    )
     app = _build(make_app, src, 1)
     bib = page(app, "bib")
     assert "brown2011" in bib.ids and "brown2010" not in bib.ids
@@ -231,9 +270,13 @@ def test_changed_document_is_read_again(make_app, sphinx_test_tempdir, rootdir):
 @pytest.mark.sphinx("html", testroot="bib-rst", srcdir="bib-rst-entries")
 def test_entries_only_list_and_no_bibtex_option(app):
     (Path(app.srcdir) / "list.txt").write_text(
-        "Smith, J. (2020). One & only. Press.\n\nDoe, K. (2019). Two. Journal, 3(1), 1-2.\n", encoding="utf-8")
+        "Smith, J. (2020). One & only. Press.\n\nDoe, K. (2019). Two. Journal, 3(1), 1-2.\n",
+        encoding="utf-8",
+    )
     (Path(app.srcdir) / "bib.rst").write_text(
-        "List\n====\n\n.. karabakh:bibliography:: list.txt\n   :entries-only:\n   :no-bibtex:\n", encoding="utf-8")
+        "List\n====\n\n.. karabakh:bibliography:: list.txt\n   :entries-only:\n   :no-bibtex:\n",
+        encoding="utf-8",
+    )
     app.build()
     bib = page(app, "bib")
     assert "smith2020" in bib.ids and "doe2019" in bib.ids

@@ -30,8 +30,16 @@ DEFAULT_TTL: dict[Verdict, float] = {
     Verdict.ANCHOR_MISSING: HOUR,
     Verdict.CONTENT_CHANGED: HOUR,
 }
-NEVER_CACHED = frozenset({Verdict.TIMEOUT, Verdict.RATE_LIMITED, Verdict.UNCHECKED,
-                          Verdict.PLACEHOLDER, Verdict.MALFORMED, Verdict.SKIPPED})
+NEVER_CACHED = frozenset(
+    {
+        Verdict.TIMEOUT,
+        Verdict.RATE_LIMITED,
+        Verdict.UNCHECKED,
+        Verdict.PLACEHOLDER,
+        Verdict.MALFORMED,
+        Verdict.SKIPPED,
+    }
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -82,8 +90,9 @@ def _key(url: str, passages: list[str] | tuple[str, ...]) -> str:
 class Cache:
     """``get``/``put`` verdicts in an SQLite file; ``refresh=True`` reads nothing (still writes)."""
 
-    def __init__(self, path: str | Path, ttl: dict[Verdict, float] | None = None,
-                 refresh: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, ttl: dict[Verdict, float] | None = None, refresh: bool = False
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.ttl = ttl if ttl is not None else dict(DEFAULT_TTL)
@@ -98,7 +107,9 @@ class Cache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, url: str, passages: list[str] | tuple[str, ...] = (), now: float | None = None) -> CacheHit | None:
+    def get(
+        self, url: str, passages: list[str] | tuple[str, ...] = (), now: float | None = None
+    ) -> CacheHit | None:
         if self.refresh:
             return None
         now = time.time() if now is None else now
@@ -122,8 +133,12 @@ class Cache:
         self.hits += 1
         return CacheHit(verdict, row[1], row[2], row[3], age)
 
-    def put(self, result: CheckResult, passages: list[str] | tuple[str, ...] = (),
-            now: float | None = None) -> bool:
+    def put(
+        self,
+        result: CheckResult,
+        passages: list[str] | tuple[str, ...] = (),
+        now: float | None = None,
+    ) -> bool:
         """Store a fresh verdict; returns False when this verdict is never cached."""
         if result.cached or result.verdict in NEVER_CACHED or result.verdict not in self.ttl:
             return False
@@ -131,8 +146,15 @@ class Cache:
             self._db.execute(
                 "INSERT OR REPLACE INTO results (key, url, verdict, status, final_url, reason, checked_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (_key(result.url, passages), result.url, str(result.verdict), result.status,
-                 result.final_url, result.reason, time.time() if now is None else now),
+                (
+                    _key(result.url, passages),
+                    result.url,
+                    str(result.verdict),
+                    result.status,
+                    result.final_url,
+                    result.reason,
+                    time.time() if now is None else now,
+                ),
             )
             self._db.commit()
         return True

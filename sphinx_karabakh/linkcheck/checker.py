@@ -69,6 +69,7 @@ class DeadlineReached(Exception):
 
 # --------------------------------------------------------------------------- per-host limiter
 
+
 class Host:
     """One object per host (``host:port``): concurrency, pacing, back-off, in-flight de-dup."""
 
@@ -139,6 +140,7 @@ class Host:
 
 # --------------------------------------------------------------------------- page parsing
 
+
 class _PageScanner(HTMLParser):
     """Collects ``id=`` / ``<a name=>`` values and (when asked) visible text, incrementally."""
 
@@ -178,7 +180,30 @@ class _PageScanner(HTMLParser):
 
 
 _BLOCK_TAGS = frozenset(
-    ["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section", "article", "header", "footer", "blockquote", "pre"]
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+    ]
 )
 
 
@@ -192,6 +217,7 @@ def html_to_text(html: str) -> str:
 
 # --------------------------------------------------------------------------- fetch result
 
+
 @dataclass
 class PageFetch:
     """What one page fetch learned (shared by every link to that page)."""
@@ -199,7 +225,9 @@ class PageFetch:
     status: int | None = None
     final_url: str | None = None
     hops: list[tuple[int, str]] = field(default_factory=list)
-    error: str = ""  # "", "timeout", "connection", "rate-limited", "refused", "deadline", "redirects"
+    error: str = (
+        ""  # "", "timeout", "connection", "rate-limited", "refused", "deadline", "redirects"
+    )
     reason: str = ""
     content_type: str = ""
     ids: set[str] | None = None  # anchors seen (None = body not parsed)
@@ -249,6 +277,7 @@ def _host_key(url: str) -> str:
 
 
 # --------------------------------------------------------------------------- the checker
+
 
 @dataclass
 class _PageTask:
@@ -356,11 +385,13 @@ class Checker:
         )
         s.mount("http://", adapter)
         s.mount("https://", adapter)
-        s.headers.update({
-            "User-Agent": c.user_agent,
-            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-            "Accept-Encoding": "gzip, deflate",
-        })
+        s.headers.update(
+            {
+                "User-Agent": c.user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                "Accept-Encoding": "gzip, deflate",
+            }
+        )
         return s
 
     @property
@@ -434,8 +465,12 @@ class Checker:
             if self.cache is not None:
                 hit = self.cache.get(h.url, h.expected_passages)
                 if hit is not None:
-                    emit(h, self._result(h, hit.verdict, hit.status, hit.final_url, hit.reason,
-                                         cached=True))
+                    emit(
+                        h,
+                        self._result(
+                            h, hit.verdict, hit.status, hit.final_url, hit.reason, cached=True
+                        ),
+                    )
                     continue
             key = page_key(h.url)
             t = tasks.get(key)
@@ -475,8 +510,13 @@ class Checker:
         sched = _Scheduler()
         _ = self.session  # made here, before the workers share it
         for t in tasks:
-            flow = _Flow(task=t, method="GET" if t.need_body else "HEAD", current=t.url,
-                         out=PageFetch(method="GET" if t.need_body else "HEAD"), visited={t.url})
+            flow = _Flow(
+                task=t,
+                method="GET" if t.need_body else "HEAD",
+                current=t.url,
+                out=PageFetch(method="GET" if t.need_body else "HEAD"),
+                visited={t.url},
+            )
             self.host(t.url).claim(t.key, flow)
             sched.push(flow)
         done: SimpleQueue = SimpleQueue()
@@ -500,7 +540,9 @@ class Checker:
         # (and every thread adds to the interpreter-lock convoy while requests are sent).
         slots = self.config.per_host * len({_host_key(t.url) for t in tasks})
         n = max(1, min(self.config.workers, len(tasks), slots))
-        threads = [threading.Thread(target=worker, name=f"linkcheck-{i}", daemon=True) for i in range(n)]
+        threads = [
+            threading.Thread(target=worker, name=f"linkcheck-{i}", daemon=True) for i in range(n)
+        ]
         for th in threads:
             th.start()
         remaining = len(tasks)
@@ -541,18 +583,33 @@ class Checker:
                     continue
                 for h in t.links:
                     if t.started:
-                        emit(h, self._result(h, Verdict.TIMEOUT, elapsed=now - t.started,
-                                             reason=f"global deadline ({self.config.deadline:g} s) reached while checking"))
+                        emit(
+                            h,
+                            self._result(
+                                h,
+                                Verdict.TIMEOUT,
+                                elapsed=now - t.started,
+                                reason=f"global deadline ({self.config.deadline:g} s) reached while checking",
+                            ),
+                        )
                     else:
-                        emit(h, self._result(h, Verdict.UNCHECKED,
-                                             reason=f"global deadline ({self.config.deadline:g} s) reached before the check started"))
+                        emit(
+                            h,
+                            self._result(
+                                h,
+                                Verdict.UNCHECKED,
+                                reason=f"global deadline ({self.config.deadline:g} s) reached before the check started",
+                            ),
+                        )
 
     def _run_sharded(self, by_host: dict[str, list[_PageTask]], n: int, emit) -> None:
         """Pages of each host to one of ``n`` worker processes; results cached and emitted here."""
         from sphinx_karabakh.linkcheck.shard import assign_hosts, run_sharded
 
-        shards = [[h for host in hosts for t in by_host[host] for h in t.links]
-                  for hosts in assign_hosts({k: len(v) for k, v in by_host.items()}, n)]
+        shards = [
+            [h for host in hosts for t in by_host[host] for h in t.links]
+            for hosts in assign_hosts({k: len(v) for k, v in by_host.items()}, n)
+        ]
         self.processes_used = len(shards)
 
         def emit_fresh(h: Hyperlink, r: CheckResult) -> None:
@@ -589,7 +646,9 @@ class Checker:
             while x is not None:  # two cited URLs redirecting to each other
                 if x is flow:
                     flow.out.error = "redirects"
-                    flow.out.reason = f"redirect loop: {flow.current} -> {nxt} (after {len(flow.out.hops)} hops)"
+                    flow.out.reason = (
+                        f"redirect loop: {flow.current} -> {nxt} (after {len(flow.out.hops)} hops)"
+                    )
                     return True
                 x = x.parked_on
             if owner.finished:
@@ -607,12 +666,26 @@ class Checker:
                 return Verdict.SKIPPED, f"ignored by pattern {rx.pattern!r}"
         return precheck(url)
 
-    def _result(self, h: Hyperlink, verdict: Verdict, status: int | None = None,
-                final_url: str | None = None, reason: str = "", elapsed: float = 0.0,
-                cached: bool = False) -> CheckResult:
-        return CheckResult(url=h.url, verdict=verdict, status=status, final_url=final_url,
-                           reason=reason, elapsed=round(elapsed, 4), cited_at=tuple(h.cited_at),
-                           cached=cached)
+    def _result(
+        self,
+        h: Hyperlink,
+        verdict: Verdict,
+        status: int | None = None,
+        final_url: str | None = None,
+        reason: str = "",
+        elapsed: float = 0.0,
+        cached: bool = False,
+    ) -> CheckResult:
+        return CheckResult(
+            url=h.url,
+            verdict=verdict,
+            status=status,
+            final_url=final_url,
+            reason=reason,
+            elapsed=round(elapsed, 4),
+            cited_at=tuple(h.cited_at),
+            cached=cached,
+        )
 
     def _judge(self, h: Hyperlink, f: PageFetch, elapsed: float) -> CheckResult:
         def res(v: Verdict, reason: str) -> CheckResult:
@@ -641,17 +714,23 @@ class Checker:
                 return res(Verdict.ANCHOR_MISSING, f"anchor '{frag}' not found{where}")
         if h.expected_passages:
             if f.text is None:
-                return res(Verdict.CONTENT_CHANGED,
-                           f"cannot read the text of a {f.content_type or 'page'} for the content check")
+                return res(
+                    Verdict.CONTENT_CHANGED,
+                    f"cannot read the text of a {f.content_type or 'page'} for the content check",
+                )
             for passage in h.expected_passages:
                 if not passage_found(f.text, passage):
-                    return res(Verdict.CONTENT_CHANGED,
-                               f"quoted passage no longer on the page: {_clip(passage)!r}"
-                               + (f" (only the first {f.bytes_read} bytes read)" if f.truncated else ""))
+                    return res(
+                        Verdict.CONTENT_CHANGED,
+                        f"quoted passage no longer on the page: {_clip(passage)!r}"
+                        + (f" (only the first {f.bytes_read} bytes read)" if f.truncated else ""),
+                    )
         if f.hops:
             chain = " -> ".join(str(code) for code, _ in f.hops) + f" -> {f.status}"
             if all(code in PERMANENT for code, _ in f.hops):
-                return res(Verdict.REDIRECTED_PERMANENT, f"permanent redirect {chain} to {f.final_url}")
+                return res(
+                    Verdict.REDIRECTED_PERMANENT, f"permanent redirect {chain} to {f.final_url}"
+                )
             return res(Verdict.REDIRECTED_TEMPORARY, f"temporary redirect {chain} to {f.final_url}")
         note = ""
         if frag is not None and f.ids is not None and not _is_html(f.content_type):
@@ -680,8 +759,9 @@ class Checker:
             from requests.utils import resolve_proxies
 
             proxies = resolve_proxies(req, s.proxies, True)
-        resp = s.get_adapter(url).send(req, stream=True, timeout=timeout, verify=s.verify, cert=s.cert,
-                                       proxies=proxies)
+        resp = s.get_adapter(url).send(
+            req, stream=True, timeout=timeout, verify=s.verify, cert=s.cert, proxies=proxies
+        )
         if "set-cookie" in resp.headers:
             from requests.cookies import extract_cookies_to_jar
 
@@ -724,7 +804,9 @@ class Checker:
         method, current = flow.method, flow.current
         try:
             try:
-                resp = self._send(method, current, (min(c.connect_timeout, read_timeout), read_timeout))
+                resp = self._send(
+                    method, current, (min(c.connect_timeout, read_timeout), read_timeout)
+                )
             except requests.exceptions.Timeout as exc:
                 kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
                 out.error = "timeout"
@@ -748,14 +830,19 @@ class Checker:
                 if status == 503 and ra is None:
                     out.reason = "HTTP 503 Service Unavailable (no Retry-After)"
                     return True
-                wait = ra if ra is not None else min(2.0 ** flow.retries, 8.0)
+                wait = ra if ra is not None else min(2.0**flow.retries, 8.0)
                 left = self._remaining()
-                if (flow.retries >= c.max_retries or flow.waited + wait > c.retry_after_max
-                        or (left is not None and wait >= left)):
+                if (
+                    flow.retries >= c.max_retries
+                    or flow.waited + wait > c.retry_after_max
+                    or (left is not None and wait >= left)
+                ):
                     out.error = "rate-limited"
-                    out.reason = (f"HTTP {status}, Retry-After {header or 'absent'}; gave up after "
-                                  f"{flow.retries} retries and {flow.waited:g} s of waiting "
-                                  f"(bound {c.retry_after_max:g} s)")
+                    out.reason = (
+                        f"HTTP {status}, Retry-After {header or 'absent'}; gave up after "
+                        f"{flow.retries} retries and {flow.waited:g} s of waiting "
+                        f"(bound {c.retry_after_max:g} s)"
+                    )
                     return True
                 flow.retries += 1
                 flow.waited += wait
@@ -811,11 +898,15 @@ class Checker:
         """Stream the body into the anchor/text scanner; stop when done, at the cap or the time bound."""
         c = self.config
         out.ids = set()
-        if not _is_html(out.content_type) and not (task.want_text and out.content_type.startswith("text/")):
+        if not _is_html(out.content_type) and not (
+            task.want_text and out.content_type.startswith("text/")
+        ):
             resp.close()
             return
         scanner = _PageScanner(want_text=task.want_text)
-        header_charset = resp.encoding if "charset" in resp.headers.get("Content-Type", "").lower() else None
+        header_charset = (
+            resp.encoding if "charset" in resp.headers.get("Content-Type", "").lower() else None
+        )
         decoder = None
         t0 = time.monotonic()
         finished = False
@@ -837,8 +928,10 @@ class Checker:
             else:
                 finished = True
         except requests.exceptions.RequestException as exc:
-            if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout) \
-                    and "timed out" in str(exc).lower():
+            if (
+                isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout)
+                and "timed out" in str(exc).lower()
+            ):
                 out.error = "timeout"
                 out.reason = f"read timeout after {c.timeout:g} s while reading the body"
             else:
@@ -870,17 +963,24 @@ class Checker:
                     infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
                     addresses = sorted({i[4][0] for i in infos})
                 except (OSError, UnicodeError) as exc:
-                    host.resolve_error = f"cannot resolve host {name}: {getattr(exc, 'strerror', None) or exc}"
+                    host.resolve_error = (
+                        f"cannot resolve host {name}: {getattr(exc, 'strerror', None) or exc}"
+                    )
                     addresses = []
-                bad = [a for a in addresses if is_link_local(a)] or ([name] if is_link_local(name) else [])
+                bad = [a for a in addresses if is_link_local(a)] or (
+                    [name] if is_link_local(name) else []
+                )
                 if bad:
-                    host.refusal = (f"refused: {name} resolves to link-local address {bad[0]} "
-                                    f"(allow with --allow-link-local / karabakh_linkcheck_allow_link_local)")
+                    host.refusal = (
+                        f"refused: {name} resolves to link-local address {bad[0]} "
+                        f"(allow with --allow-link-local / karabakh_linkcheck_allow_link_local)"
+                    )
                 host.addresses = addresses
         return host.refusal
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def passage_found(text: str, passage: str) -> bool:
     """Is the quoted passage on the page? Uses the sources stage's matcher (same normalisation)."""
@@ -893,7 +993,12 @@ def passage_found(text: str, passage: str) -> bool:
 
 
 def _normalise(s: str) -> str:
-    s = s.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    s = (
+        s.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+    )
     s = s.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
     return re.sub(r"\s+", " ", s).strip().casefold()
 
@@ -971,7 +1076,9 @@ def _discard(resp: requests.Response) -> None:
 
 def _short_exc(exc: Exception) -> str:
     s = str(exc)
-    m = re.search(r"\] ([^'\")]+)", s) or re.search(r"(Name or service not known|Connection refused|Connection reset[^'\")]*)", s)
+    m = re.search(r"\] ([^'\")]+)", s) or re.search(
+        r"(Name or service not known|Connection refused|Connection reset[^'\")]*)", s
+    )
     return (m.group(1) if m else s)[:200]
 
 

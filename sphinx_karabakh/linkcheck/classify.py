@@ -14,7 +14,9 @@ from sphinx_karabakh.linkcheck.model import Verdict
 
 CHECKED_SCHEMES = frozenset({"http", "https"})
 _MD_ESCAPE = re.compile(r"\\[_*\[\]()#+\-.!`{}<>|~\\]")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
@@ -23,7 +25,12 @@ _HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 def precheck(url: str) -> tuple[Verdict, str] | None:
     """Verdict for URLs judged from their text alone; ``None`` when a request is needed."""
     s = url.strip()
-    if s == "" or s == "#" or s.lower().startswith("javascript:") or s.lower() in {"about:blank", "#!", "none"}:
+    if (
+        s == ""
+        or s == "#"
+        or s.lower().startswith("javascript:")
+        or s.lower() in {"about:blank", "#!", "none"}
+    ):
         return Verdict.PLACEHOLDER, f"placeholder link target {url!r}"
     if s.startswith("#"):
         return Verdict.PLACEHOLDER, f"same-page anchor {url!r} is not an external link"

@@ -41,36 +41,106 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "lists; check them concurrently; print a summary; write JSON/JSON Lines/JUnit reports. "
         "Exit 1 when a verdict fails, 2 on bad usage.",
     )
-    p.add_argument("--bib", action="append", default=[], metavar="FILE", help="BibTeX file (url fields); repeatable")
-    p.add_argument("--sources", action="append", default=[], metavar="DIR|FILE",
-                   help="source texts (.txt/.md): Markdown links, <autolinks>, bare URLs and domains")
-    p.add_argument("--docs", action="append", default=[], metavar="DIR",
-                   help="Sphinx docs directory (.rst/.md external links)")
-    p.add_argument("--urls", action="append", default=[], metavar="FILE", help="plain URL list, one per line")
+    p.add_argument(
+        "--bib",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="BibTeX file (url fields); repeatable",
+    )
+    p.add_argument(
+        "--sources",
+        action="append",
+        default=[],
+        metavar="DIR|FILE",
+        help="source texts (.txt/.md): Markdown links, <autolinks>, bare URLs and domains",
+    )
+    p.add_argument(
+        "--docs",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="Sphinx docs directory (.rst/.md external links)",
+    )
+    p.add_argument(
+        "--urls", action="append", default=[], metavar="FILE", help="plain URL list, one per line"
+    )
     p.add_argument("--json", metavar="OUT", help="write a JSON array report")
     p.add_argument("--jsonl", metavar="OUT", help="write a JSON Lines report (one object per URL)")
     p.add_argument("--junit", metavar="OUT", help="write a JUnit XML report")
-    p.add_argument("--workers", type=int, default=d.workers, help=f"global concurrency (default {d.workers})")
-    p.add_argument("--per-host", type=int, default=d.per_host, help=f"concurrent requests per host (default {d.per_host})")
-    p.add_argument("--processes", type=int, default=d.processes, metavar="N",
-                   help="worker processes, each checking its own hosts (default 0 = one per idle CPU when "
-                   "there are enough URLs and hosts; 1 = none)")
-    p.add_argument("--timeout", type=float, default=d.timeout, help=f"read timeout per request, s (default {d.timeout:g})")
-    p.add_argument("--connect-timeout", type=float, default=d.connect_timeout, help="connect timeout, s")
-    p.add_argument("--deadline", type=float, default=d.deadline,
-                   help=f"the whole run ends after this many seconds (default {d.deadline:g}; 0 = none)")
-    p.add_argument("--retry-after-max", type=float, default=d.retry_after_max,
-                   help=f"longest total Retry-After wait per URL, s (default {d.retry_after_max:g})")
+    p.add_argument(
+        "--workers", type=int, default=d.workers, help=f"global concurrency (default {d.workers})"
+    )
+    p.add_argument(
+        "--per-host",
+        type=int,
+        default=d.per_host,
+        help=f"concurrent requests per host (default {d.per_host})",
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=d.processes,
+        metavar="N",
+        help="worker processes, each checking its own hosts (default 0 = one per idle CPU when "
+        "there are enough URLs and hosts; 1 = none)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=d.timeout,
+        help=f"read timeout per request, s (default {d.timeout:g})",
+    )
+    p.add_argument(
+        "--connect-timeout", type=float, default=d.connect_timeout, help="connect timeout, s"
+    )
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=d.deadline,
+        help=f"the whole run ends after this many seconds (default {d.deadline:g}; 0 = none)",
+    )
+    p.add_argument(
+        "--retry-after-max",
+        type=float,
+        default=d.retry_after_max,
+        help=f"longest total Retry-After wait per URL, s (default {d.retry_after_max:g})",
+    )
     p.add_argument("--max-redirects", type=int, default=d.max_redirects)
-    p.add_argument("--max-bytes", type=int, default=d.max_bytes, help="body bytes read at most per page")
-    p.add_argument("--min-interval", type=float, default=d.min_interval, help="seconds between requests to one host")
-    p.add_argument("--ignore", action="append", default=[], metavar="REGEX", help="URLs matching are skipped")
-    p.add_argument("--allow-link-local", action="store_true", help="allow hosts in 169.254/16 and fe80::/10")
+    p.add_argument(
+        "--max-bytes", type=int, default=d.max_bytes, help="body bytes read at most per page"
+    )
+    p.add_argument(
+        "--min-interval",
+        type=float,
+        default=d.min_interval,
+        help="seconds between requests to one host",
+    )
+    p.add_argument(
+        "--ignore", action="append", default=[], metavar="REGEX", help="URLs matching are skipped"
+    )
+    p.add_argument(
+        "--allow-link-local", action="store_true", help="allow hosts in 169.254/16 and fe80::/10"
+    )
     p.add_argument("--timeout-ok", action="store_true", help="a timeout does not fail the run")
-    p.add_argument("--cache", metavar="PATH", default=str(DEFAULT_CACHE), help=f"SQLite cache (default {DEFAULT_CACHE})")
+    p.add_argument(
+        "--cache",
+        metavar="PATH",
+        default=str(DEFAULT_CACHE),
+        help=f"SQLite cache (default {DEFAULT_CACHE})",
+    )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    p.add_argument("--refresh", action="store_true", help="ignore cached verdicts (fresh ones are still stored)")
-    p.add_argument("--ttl", type=float, metavar="S", help="cache TTL of ok/redirect verdicts, s (default 1 day)")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="ignore cached verdicts (fresh ones are still stored)",
+    )
+    p.add_argument(
+        "--ttl",
+        type=float,
+        metavar="S",
+        help="cache TTL of ok/redirect verdicts, s (default 1 day)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
@@ -122,11 +192,19 @@ def config_from_args(args: argparse.Namespace) -> CheckConfig:
         except re.error as exc:
             raise UsageError(f"--ignore {rx!r}: bad regular expression: {exc}") from exc
     return CheckConfig(
-        workers=args.workers, per_host=args.per_host, timeout=args.timeout,
-        connect_timeout=args.connect_timeout, deadline=args.deadline or None,
-        retry_after_max=args.retry_after_max, max_redirects=args.max_redirects,
-        max_bytes=args.max_bytes, min_interval=args.min_interval, allow_link_local=args.allow_link_local,
-        ignore=tuple(args.ignore), timeout_fails=not args.timeout_ok, processes=args.processes,
+        workers=args.workers,
+        per_host=args.per_host,
+        timeout=args.timeout,
+        connect_timeout=args.connect_timeout,
+        deadline=args.deadline or None,
+        retry_after_max=args.retry_after_max,
+        max_redirects=args.max_redirects,
+        max_bytes=args.max_bytes,
+        min_interval=args.min_interval,
+        allow_link_local=args.allow_link_local,
+        ignore=tuple(args.ignore),
+        timeout_fails=not args.timeout_ok,
+        processes=args.processes,
     )
 
 
@@ -143,8 +221,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             cache = Cache(args.cache, merge_ttl(args.ttl), refresh=args.refresh)
         except Exception as exc:  # a broken cache must not stop the check
-            print(f"sphinx-karabakh: warning: {args.cache}: cache unusable ({exc}); checking without it",
-                  file=sys.stderr)
+            print(
+                f"sphinx-karabakh: warning: {args.cache}: cache unusable ({exc}); checking without it",
+                file=sys.stderr,
+            )
     failing = lambda v: is_failure(v, config)  # noqa: E731
     progress = Progress(len(links), quiet=args.quiet, failing=failing)
     checker = Checker(config, cache)

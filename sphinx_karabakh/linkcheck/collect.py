@@ -82,11 +82,83 @@ class LinkSet:
 
 # Conservative list of top-level domains accepted for *bare* domains (no scheme).
 KNOWN_TLDS = frozenset(
-    ["com", "org", "net", "edu", "gov", "mil", "int", "info", "biz", "io", "eu", "uk", "de", "fr", "ru", "am", "az", "ge", "tr", "ir", "us", "ca", "au", "nz", "it", "es", "pt", "nl", "be", "ch", "at", "se", "no", "fi", "dk", "pl", "cz", "sk", "hu", "ro", "bg", "gr", "ua", "by", "kz", "uz", "kg", "tj", "tm", "md", "lt", "lv", "ee", "il", "jp", "cn", "kr", "in", "br", "mx", "ar", "za", "ch", "int", "news", "online", "media", "today", "site"]
+    [
+        "com",
+        "org",
+        "net",
+        "edu",
+        "gov",
+        "mil",
+        "int",
+        "info",
+        "biz",
+        "io",
+        "eu",
+        "uk",
+        "de",
+        "fr",
+        "ru",
+        "am",
+        "az",
+        "ge",
+        "tr",
+        "ir",
+        "us",
+        "ca",
+        "au",
+        "nz",
+        "it",
+        "es",
+        "pt",
+        "nl",
+        "be",
+        "ch",
+        "at",
+        "se",
+        "no",
+        "fi",
+        "dk",
+        "pl",
+        "cz",
+        "sk",
+        "hu",
+        "ro",
+        "bg",
+        "gr",
+        "ua",
+        "by",
+        "kz",
+        "uz",
+        "kg",
+        "tj",
+        "tm",
+        "md",
+        "lt",
+        "lv",
+        "ee",
+        "il",
+        "jp",
+        "cn",
+        "kr",
+        "in",
+        "br",
+        "mx",
+        "ar",
+        "za",
+        "ch",
+        "int",
+        "news",
+        "online",
+        "media",
+        "today",
+        "site",
+    ]
 )
 
 _TRAIL = ".,;:!?'\"’”»)]}*_"
-_MD_LINK = re.compile(r"(?<!!)\[(?P<text>(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]\((?P<url>[^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)")
+_MD_LINK = re.compile(
+    r"(?<!!)\[(?P<text>(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]\((?P<url>[^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)"
+)
 _MD_IMAGE = re.compile(r"!\[(?:[^\[\]\\]|\\.)*\]\([^()\n]*\)")
 _AUTOLINK = re.compile(r"<(?P<url>(?:[a-zA-Z][a-zA-Z0-9+.-]{1,31}):[^<>\s]+)>")
 _RST_LINK = re.compile(r"`(?P<text>[^`<]*?)\s*<(?P<url>[^<>`]+)>`__?")
@@ -140,7 +212,9 @@ def scan_markdown(text: str, *, bare_domains: bool = True) -> list[FoundLink]:
         work = _blank(work, m.start(), m.end())
     for m in _MD_LINK.finditer(work):
         url = _md_target(m.group("url"))
-        found.append((m.start(), FoundLink(url, _line_of(text, m.start()), m.group("text").strip())))
+        found.append(
+            (m.start(), FoundLink(url, _line_of(text, m.start()), m.group("text").strip()))
+        )
     for m in list(_MD_LINK.finditer(work)):
         work = _blank(work, m.start(), m.end())
     for m in _AUTOLINK.finditer(work):
@@ -192,6 +266,7 @@ def scan_rst(text: str) -> list[FoundLink]:
 
 # --------------------------------------------------------------------------- collectors
 
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8", errors="replace")
@@ -225,7 +300,9 @@ def collect_sources_metadata(links: LinkSet, path: Path) -> int:
         url = str(src.get("url", "") or "").strip() if isinstance(src, dict) else ""
         if not url:
             continue
-        line = next((i + 1 for i, ln in enumerate(lines) if re.match(r"\s*url\s*=", ln) and url in ln), 0)
+        line = next(
+            (i + 1 for i, ln in enumerate(lines) if re.match(r"\s*url\s*=", ln) and url in ln), 0
+        )
         links.add(url, CitedAt(file=str(path), line=line, key=str(src.get("id", ""))))
         n += 1
     return n
@@ -262,7 +339,9 @@ def collect_docs_dir(links: LinkSet, directory: Path) -> int:
         else:
             continue
         for f in found:
-            if f.url.startswith(("#", "/")) or ("://" not in f.url and not f.url.startswith("mailto:")):
+            if f.url.startswith(("#", "/")) or (
+                "://" not in f.url and not f.url.startswith("mailto:")
+            ):
                 continue  # internal document links are Sphinx's business
             links.add(f.url, CitedAt(file=str(p), line=f.line, text=f.text))
             n += 1
@@ -306,7 +385,9 @@ def collect_bib(links: LinkSet, path: Path, problems: list[str] | None = None) -
         if value.startswith("{") and value.endswith("}"):
             value = value[1:-1].strip()
         line = (getattr(field, "start_line", None) or entry.start_line or 0) + 1
-        value = value.replace("\\_", "_").replace("\\%", "%").replace("\\#", "#").replace("\\&", "&")
+        value = (
+            value.replace("\\_", "_").replace("\\%", "%").replace("\\#", "#").replace("\\&", "&")
+        )
         value = value.replace("\\~{}", "~")
         links.add(value, CitedAt(file=str(path), line=line, key=entry.key))
         n += 1

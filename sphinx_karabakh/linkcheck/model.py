@@ -27,7 +27,15 @@ class Verdict(StrEnum):
         return self in _FAILING
 
 
-_FAILING = frozenset({Verdict.BROKEN, Verdict.CONTENT_CHANGED, Verdict.ANCHOR_MISSING, Verdict.TIMEOUT, Verdict.MALFORMED})
+_FAILING = frozenset(
+    {
+        Verdict.BROKEN,
+        Verdict.CONTENT_CHANGED,
+        Verdict.ANCHOR_MISSING,
+        Verdict.TIMEOUT,
+        Verdict.MALFORMED,
+    }
+)
 
 
 @dataclass(frozen=True)

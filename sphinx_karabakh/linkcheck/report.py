@@ -65,8 +65,10 @@ def write_jsonl(results: Iterable[CheckResult], path: str | Path) -> None:
 def write_json(results: Iterable[CheckResult], path: str | Path) -> None:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps([result_dict(r) for r in results], ensure_ascii=False, indent=1) + "\n",
-                 encoding="utf-8")
+    p.write_text(
+        json.dumps([result_dict(r) for r in results], ensure_ascii=False, indent=1) + "\n",
+        encoding="utf-8",
+    )
 
 
 def read_report(path: str | Path) -> list[dict]:
@@ -110,29 +112,50 @@ def index_report(items: list[dict]) -> dict[str, dict]:
 
 def _xml_safe(s: str) -> str:
     """Drop characters XML 1.0 cannot hold (ElementTree escapes &, <, > and quotes itself)."""
-    return "".join(c for c in s if c in "\t\n\r" or (ord(c) >= 0x20 and not 0xD800 <= ord(c) <= 0xDFFF
-                                                        and c not in "\ufffe\uffff"))
+    return "".join(
+        c
+        for c in s
+        if c in "\t\n\r"
+        or (ord(c) >= 0x20 and not 0xD800 <= ord(c) <= 0xDFFF and c not in "\ufffe\uffff")
+    )
 
 
-def write_junit(results: list[CheckResult], path: str | Path, *, failing=None,
-                name: str = "sphinx-karabakh linkcheck", elapsed: float = 0.0) -> None:
+def write_junit(
+    results: list[CheckResult],
+    path: str | Path,
+    *,
+    failing=None,
+    name: str = "sphinx-karabakh linkcheck",
+    elapsed: float = 0.0,
+) -> None:
     """One ``testcase`` per URL; ``failure`` for failing verdicts, ``skipped`` for unchecked ones."""
     failing = failing or (lambda v: v.failed)
     n_fail = sum(1 for r in results if failing(r.verdict))
     skipped_v = {Verdict.SKIPPED, Verdict.PLACEHOLDER, Verdict.UNCHECKED}
     n_skip = sum(1 for r in results if r.verdict in skipped_v and not failing(r.verdict))
-    suite = ET.Element("testsuite", {
-        "name": name, "tests": str(len(results)), "failures": str(n_fail), "errors": "0",
-        "skipped": str(n_skip), "time": f"{elapsed:.3f}",
-    })
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": name,
+            "tests": str(len(results)),
+            "failures": str(n_fail),
+            "errors": "0",
+            "skipped": str(n_skip),
+            "time": f"{elapsed:.3f}",
+        },
+    )
     for r in results:
         where = ", ".join(str(c) for c in r.cited_at)
-        case = ET.SubElement(suite, "testcase", {
-            "classname": "linkcheck." + str(r.verdict),
-            "name": _xml_safe(r.url),
-            "time": f"{r.elapsed:.3f}",
-            "file": _xml_safe(r.cited_at[0].file if r.cited_at else ""),
-        })
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {
+                "classname": "linkcheck." + str(r.verdict),
+                "name": _xml_safe(r.url),
+                "time": f"{r.elapsed:.3f}",
+                "file": _xml_safe(r.cited_at[0].file if r.cited_at else ""),
+            },
+        )
         message = _xml_safe(f"{r.verdict}: {r.reason}")
         detail = _xml_safe(
             f"url: {r.url}\nverdict: {r.verdict}\nstatus: {r.status}\nfinal_url: {r.final_url}\n"
@@ -154,8 +177,9 @@ def write_junit(results: list[CheckResult], path: str | Path, *, failing=None,
     tree.write(p, encoding="utf-8", xml_declaration=True)
 
 
-def summary(results: list[CheckResult], *, failing=None, elapsed: float | None = None,
-            cache_hits: int = 0) -> str:
+def summary(
+    results: list[CheckResult], *, failing=None, elapsed: float | None = None, cache_hits: int = 0
+) -> str:
     """Counts per verdict, then every failing URL with the places it is cited."""
     failing = failing or (lambda v: v.failed)
     counts = Counter(r.verdict for r in results)
@@ -188,8 +212,15 @@ def summary(results: list[CheckResult], *, failing=None, elapsed: float | None =
 class Progress:
     """A single redrawn line on a terminal; plain lines (one per URL) otherwise."""
 
-    def __init__(self, total: int, stream: TextIO | None = None, *, tty: bool | None = None,
-                 quiet: bool = False, failing=None) -> None:
+    def __init__(
+        self,
+        total: int,
+        stream: TextIO | None = None,
+        *,
+        tty: bool | None = None,
+        quiet: bool = False,
+        failing=None,
+    ) -> None:
         self.total = total
         self.stream = stream if stream is not None else sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
@@ -213,14 +244,18 @@ class Progress:
             width = 30
             filled = int(width * self.done / max(1, self.total))
             nfail = sum(n for v, n in self.counts.items() if self.failing(v))
-            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                              f"failing {nfail}  {now - self._t0:.1f} s ")
+            self.stream.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                f"failing {nfail}  {now - self._t0:.1f} s "
+            )
             if self.done >= self.total:
                 self.stream.write("\n")
         else:
             width = len(str(self.total))
             cache = " (cached)" if r.cached else ""
-            self.stream.write(f"[{self.done:>{width}}/{self.total}] {r.verdict!s:<20} {r.url}{cache}\n")
+            self.stream.write(
+                f"[{self.done:>{width}}/{self.total}] {r.verdict!s:<20} {r.url}{cache}\n"
+            )
         self.stream.flush()
 
     def finish(self) -> None:

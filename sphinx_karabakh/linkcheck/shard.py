@@ -138,8 +138,12 @@ def run_sharded(
     try:
         for w, links in enumerate(shards):
             recv, send = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_worker, args=(send, wconfig, links), name=f"linkcheck-shard-{w}",
-                            daemon=True)
+            p = ctx.Process(
+                target=_worker,
+                args=(send, wconfig, links),
+                name=f"linkcheck-shard-{w}",
+                daemon=True,
+            )
             p.start()
             send.close()  # the worker holds the only writer: EOF when it exits
             procs.append(p)
@@ -191,9 +195,19 @@ def run_sharded(
             continue
         why = problems.get(w)
         if why is None:
-            why = (f"global deadline ({config.deadline:g} s) reached" if config.deadline is not None
-                   else "worker process stopped")
+            why = (
+                f"global deadline ({config.deadline:g} s) reached"
+                if config.deadline is not None
+                else "worker process stopped"
+            )
         for h in rest.values():
-            emit(h, CheckResult(url=h.url, verdict=Verdict.UNCHECKED, reason=f"not checked: {why}",
-                                cited_at=tuple(h.cited_at)))
+            emit(
+                h,
+                CheckResult(
+                    url=h.url,
+                    verdict=Verdict.UNCHECKED,
+                    reason=f"not checked: {why}",
+                    cited_at=tuple(h.cited_at),
+                ),
+            )
     return interrupted

@@ -372,7 +372,9 @@ def _badly_parsed(ref: Reference) -> str:
         return f"low confidence ({ref.confidence:.2f})"
     if not ref.title and not ref.authors and not ref.editors:
         return "neither authors nor a title found"
-    if not (ref.authors or ref.editors or re.search(r"\d{4}", ref.year or "") or ref.url or ref.doi):
+    if not (
+        ref.authors or ref.editors or re.search(r"\d{4}", ref.year or "") or ref.url or ref.doi
+    ):
         return "neither authors nor a year (nor a link) found"
     return ""
 

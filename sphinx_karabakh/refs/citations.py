@@ -168,7 +168,7 @@ def _plausible_names(names: str) -> bool:
 
 
 def _split_years(years: str) -> list[str]:
-    """"2019a, b, 2020" -> ["2019a", "2019b", "2020"]."""
+    """ "2019a, b, 2020" -> ["2019a", "2019b", "2020"]."""
     out: list[str] = []
     for y in (y.strip() for y in re.split(r"\s*[,/]\s*", years)):
         if re.fullmatch(r"[a-z]", y) and out and re.match(r"\d{4}[a-z]$", out[-1]):
@@ -380,7 +380,7 @@ def _narrative_names(before: str, m: re.Match[str]) -> str:
 
 
 def _after_determiner(text: str, start: int) -> bool:
-    """"the Bishkek Protocol (1994)": a name after "the" is more often a thing than an author."""
+    """ "the Bishkek Protocol (1994)": a name after "the" is more often a thing than an author."""
     words = text[max(0, start - 20) : start].split()
     return bool(words) and words[-1].lower() in _DETERMINERS
 
@@ -436,7 +436,9 @@ def _targets(entries: Sequence[BibEntry], raws: Sequence[RawReference]) -> list[
         people = ref.authors or ref.editors
         # the parser's fields first; when it found no year or no names, read them off the raw
         # text, so that a badly parsed entry can still be cited
-        m = re.search(r"\d{4}", ref.year or "") or re.search(r"(?<!\d)(?:1[5-9]\d\d|20\d\d)(?!\d)", ref.raw)
+        m = re.search(r"\d{4}", ref.year or "") or re.search(
+            r"(?<!\d)(?:1[5-9]\d\d|20\d\d)(?!\d)", ref.raw
+        )
         year = m.group(0) if m else ""
         base_suffix = re.match(r".*?\d{4}([a-z]+)\d*$", e.key)
         suffix = (ref.year_suffix or (base_suffix.group(1) if base_suffix else "")).lower()
@@ -460,7 +462,7 @@ def _targets(entries: Sequence[BibEntry], raws: Sequence[RawReference]) -> list[
 
 
 def _raw_family(raw: str) -> tuple[str, ...]:
-    """"Smith, J. …" -> ("smith",): the first name-like word of a reference the parser missed."""
+    """ "Smith, J. …" -> ("smith",): the first name-like word of a reference the parser missed."""
     m = re.match(rf"^\W*({_CAPWORD})", raw)
     return (norm(m.group(1)),) if m else ()
 
@@ -576,11 +578,13 @@ def resolve(c: Citation, targets: Sequence[_Target], text: str = "") -> Resolved
 
 
 def _trim_narrative(c: Citation, t: _Target) -> Citation:
-    """"Wie Müller (2003)" -> "Müller (2003)": drop the capitalised words before the author."""
+    """ "Wie Müller (2003)" -> "Müller (2003)": drop the capitalised words before the author."""
     if c.style is not CitationStyle.NARRATIVE or len(c.names) != 1 or len(c.names[0].split()) < 2:
         return c
     words = c.names[0].split()
-    first = next((i for i, w in enumerate(words) if any(_sim(norm(w), f) >= 0.8 for f in t.families)), 0)
+    first = next(
+        (i for i, w in enumerate(words) if any(_sim(norm(w), f) >= 0.8 for f in t.families)), 0
+    )
     if first == 0:
         return c
     kept = " ".join(words[first:])

@@ -108,7 +108,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
                 [entry_json(e, r.label) for e, r in zip(parsed.entries, parsed.raws, strict=True)],
                 ensure_ascii=False,
                 indent=2,
-            ) + "\n"
+            )
+            + "\n"
         )
     else:
         out = parsed.bibtex()

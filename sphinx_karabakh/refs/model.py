@@ -44,7 +44,9 @@ class RawReference:
     text: str
     line: int = 0  # 1-based line in the document where the reference starts
     category: str = ""  # sub-heading it stood under ("Books", "Online Articles")
-    label: str = ""  # its own number or label when the list is numbered ("3" for "[3]", "3." or "(3)")
+    label: str = (
+        ""  # its own number or label when the list is numbered ("3" for "[3]", "3." or "(3)")
+    )
 
 
 @dataclass

@@ -672,7 +672,9 @@ def split_section_lines(
             items.append((no, "", 0))  # a rule between groups
             continue
         stripped = line.strip()
-        if re.fullmatch(r"(?:page\s+)?\d{1,4}|[-–—]\s*\d{1,4}\s*[-–—]", stripped, re.IGNORECASE) and (
+        if re.fullmatch(
+            r"(?:page\s+)?\d{1,4}|[-–—]\s*\d{1,4}\s*[-–—]", stripped, re.IGNORECASE
+        ) and (
             "\f" in lines[no - 1]
             or no == 1
             or not lines[no - 2].strip()
@@ -682,14 +684,20 @@ def split_section_lines(
         ):
             items.append((no, "", 0))  # a page number left by PDF extraction
             continue
-        if re.match(r"^\[[^\]^]{1,40}\]:\s*<?(?:https?://|www\.|#|/)\S*>?(?:\s+[\"'(].*)?$", stripped):
+        if re.match(
+            r"^\[[^\]^]{1,40}\]:\s*<?(?:https?://|www\.|#|/)\S*>?(?:\s+[\"'(].*)?$", stripped
+        ):
             items.append((no, "", 0))  # a Markdown link definition "[1]: https://…"
             continue
         items.append((no, stripped, len(line) - len(line.lstrip()) if stripped else 0))
     bare_numbers = _bare_numbering(items)
     if bare_numbers:  # "1 Smith, J. …", "2 Doe, K. …": numbers without a dot, as PDF text has them
         items = [
-            (no, _BARE_NUMBER_RE.sub(r"\1. ", text, count=1) if no in bare_numbers else text, indent)
+            (
+                no,
+                _BARE_NUMBER_RE.sub(r"\1. ", text, count=1) if no in bare_numbers else text,
+                indent,
+            )
             for no, text, indent in items
         ]
     blocks = _block_styles(items)
@@ -760,14 +768,23 @@ def split_section_lines(
                         _ends_terminal(prev_text)
                         and (
                             strong
-                            or (short and (_looks_like_start(body) or body[:1].isupper() or body[:1] in "\"“'‘["))
+                            or (
+                                short
+                                and (
+                                    _looks_like_start(body)
+                                    or body[:1].isupper()
+                                    or body[:1] in "\"“'‘["
+                                )
+                            )
                         )
                     )
                     # "Surname, X. … 2007." after a line that does not stop mid-list ("," "and")
                     or (
                         strong
                         and bool(_YEAR_RE.search(body[:90]))
-                        and not re.search(r"(?:[,;:&]|\band|\bet|\bin)$", prev_text.rstrip(), re.IGNORECASE)
+                        and not re.search(
+                            r"(?:[,;:&]|\band|\bet|\bin)$", prev_text.rstrip(), re.IGNORECASE
+                        )
                     )
                 )
         if new:

@@ -80,9 +80,7 @@ def _stop(para: nodes.Element) -> str:
     return "" if para.astext().rstrip().endswith((".", "?", "!")) else "."
 
 
-def entry_nodes(
-    entry: BibEntry, anchor: str, *, show_bibtex: bool = True
-) -> nodes.container:
+def entry_nodes(entry: BibEntry, anchor: str, *, show_bibtex: bool = True) -> nodes.container:
     """One bibliography entry, anchored at ``anchor``."""
     ref = entry.reference
     box = nodes.container(ids=[anchor], classes=["karabakh-bib-entry"])

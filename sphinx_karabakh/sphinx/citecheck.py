@@ -159,8 +159,13 @@ class CiteCheckBuilder(Builder):
                 re.compile(rx)
                 ignore.append(rx)
             except (re.error, TypeError) as exc:
-                logger.warning("karabakh_linkcheck_ignore: %r is not a regular expression (%s); left out",
-                               rx, exc, type="karabakh", subtype="link")
+                logger.warning(
+                    "karabakh_linkcheck_ignore: %r is not a regular expression (%s); left out",
+                    rx,
+                    exc,
+                    type="karabakh",
+                    subtype="link",
+                )
         return CheckConfig(
             workers=max(1, int(cfg.karabakh_linkcheck_workers)),
             per_host=max(1, int(cfg.karabakh_linkcheck_per_host)),
