@@ -7,19 +7,33 @@ Sphinx's parallel readers and repeated builds do not split the same file twice.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import os
 import re
+import stat
 import tomllib
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sphinx_karabakh.sources.model import Passage, PassageKind, SourceError, SourceMeta
+from sphinx_karabakh.sources.markdown import Link
+from sphinx_karabakh.sources.model import (
+    Passage,
+    PassageKind,
+    SourceError,
+    SourceMeta,
+    SourceWarning,
+)
 from sphinx_karabakh.sources.normalize import Normalized
-from sphinx_karabakh.sources.passages import build_passages
+from sphinx_karabakh.sources.passages import SplitNote, build_passages
+from sphinx_karabakh.urls import unsafe_scheme
+
+if TYPE_CHECKING:
+    from sphinx_karabakh.sources.sourceset import SourceSet
 
 SOURCE_KEYS = {
     "id",
@@ -57,6 +71,10 @@ class Source:
     _by_id: dict[str, Passage] = field(repr=False)
     _sentence_spans: dict[str, tuple[str, int, int]] = field(repr=False, default_factory=dict)
     _parts: dict[str, tuple[tuple[int, int], ...]] = field(repr=False, default_factory=dict)
+    _kinds: dict[str, str] = field(repr=False, default_factory=dict)  # paragraph -> block kind
+    #: Markdown: each paragraph's text as a reader reads it, mapped to raw offsets, and its links
+    _shown: dict[str, tuple[Normalized, tuple[Link, ...]]] = field(repr=False, default_factory=dict)
+    notes: tuple[SourceWarning, ...] = ()  # what the split had to say (an empty file, a cap)
 
     @property
     def id(self) -> str:
@@ -82,6 +100,15 @@ class Source:
                 out.extend(self._sentences.get(p.id, ()))
             cached = tuple(out)
             object.__setattr__(self, "_passages", cached)
+        return cached
+
+    @property
+    def all_sentences(self) -> tuple[Passage, ...]:
+        """Every sentence, in document order."""
+        cached = self.__dict__.get("_all_sentences")
+        if cached is None:
+            cached = tuple(s for p in self.paragraphs for s in self._sentences.get(p.id, ()))
+            object.__setattr__(self, "_all_sentences", cached)
         return cached
 
     def parts(self, pid: str) -> tuple[tuple[int, int], ...]:
@@ -131,6 +158,14 @@ class Source:
         """A paragraph or sentence of this source by full ID, or None."""
         return self._by_id.get(pid)
 
+    def kind_of(self, pid: str) -> str:
+        """The block kind of a paragraph: paragraph, heading, item, quote or footnote."""
+        return self._kinds.get(pid, "paragraph")
+
+    def shown(self, pid: str) -> tuple[Normalized, tuple[Link, ...]] | None:
+        """A Markdown paragraph as a reader reads it (markup dropped), with its links."""
+        return self._shown.get(pid)
+
     def normalized(self, pid: str) -> Normalized:
         """The normalised text of a paragraph or sentence (offsets map to ``self.text``)."""
         norm = self._norms.get(pid)
@@ -162,45 +197,144 @@ def _store(key: tuple[str, SourceMeta], src: Source) -> None:
             _CACHE.popitem(last=False)
 
 
-def read_source_text(path: Path) -> str:
-    """The file decoded as UTF-8 (no newline translation); SourceError names a bad byte's line."""
+#: The largest source file read (a bigger one is a located error, never a MemoryError).
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+#: The largest metadata file read.
+MAX_METADATA_BYTES = 1024 * 1024
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+def resolve_source_path(directory: Path, file: str) -> Path:
+    """The file a ``file =`` value names: relative, inside ``directory`` once symlinks are
+    resolved.  SourceError (with the reason) otherwise; the caller adds the metadata line."""
+    rel = Path(file)
+    if rel.is_absolute() or file.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", file):
+        raise SourceError(f"file {file!r} must be a path relative to the sources directory")
     try:
-        data = path.read_bytes()
+        base = directory.resolve()
+        target = (base / rel).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise SourceError(f"file {file!r} cannot be resolved: {exc}") from None
+    if not _inside(target, base):
+        raise SourceError(
+            f"file {file!r} points outside the sources directory {base} (to {target})"
+        )
+    return target
+
+
+def read_capped(path: Path, cap: int, what: str = "source file") -> bytes:
+    """The bytes of a regular file of at most ``cap`` bytes; SourceError for anything else.
+
+    The file is opened without blocking (a FIFO swapped in after the check cannot hang the
+    build) and checked again once open, so what is read is what was checked.
+    """
+    try:
+        st = os.stat(path)
     except FileNotFoundError:
-        raise SourceError("source file not found", path) from None
+        raise SourceError(f"{what} not found", path) from None
     except OSError as exc:
-        raise SourceError(f"cannot read source file: {exc.strerror or exc}", path) from None
+        raise SourceError(f"cannot read {what}: {exc.strerror or exc}", path) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise SourceError(f"{what} is not a regular file ({_file_type(st.st_mode)})", path)
+    if st.st_size > cap:
+        raise SourceError(f"{what} is {st.st_size:,} bytes; the limit is {cap:,}", path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise SourceError(f"cannot read {what}: {exc.strerror or exc}", path) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SourceError(f"{what} is not a regular file", path)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= cap:
+            chunk = os.read(fd, min(1 << 20, cap + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise SourceError(f"cannot read {what}: {exc.strerror or exc}", path) from None
+    finally:
+        os.close(fd)
+    if size > cap:
+        raise SourceError(f"{what} grew past the limit of {cap:,} bytes while read", path)
+    return b"".join(chunks)
+
+
+def _file_type(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def decode_utf8(data: bytes, path: Path | str, what: str = "source file") -> str:
+    """UTF-8 text (no newline translation); SourceError names a bad byte's line."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", path, line
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start} of the {what})",
+            path,
+            line,
         ) from None
+
+
+def read_source_text(path: Path, cap: int = MAX_SOURCE_BYTES) -> str:
+    """The file decoded as UTF-8; SourceError for a missing, special, huge or undecodable file."""
+    return decode_utf8(read_capped(Path(path), cap), path)
 
 
 def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Source:
     """Split ``text`` into passages (cached by content hash and metadata)."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     key = (digest, meta)
     src = _cached(key)
     if src is not None and src.path == Path(path):
         return src
-    built = build_passages(text, meta)
+    notes: list[SplitNote] = []
+    built = build_passages(text, meta, notes)
     sentences: dict[str, tuple[Passage, ...]] = {}
     norms: dict[str, Normalized] = {}
     by_id: dict[str, Passage] = {}
     spans: dict[str, tuple[str, int, int]] = {}
     parts: dict[str, tuple[tuple[int, int], ...]] = {}
+    kinds: dict[str, str] = {}
+    shown: dict[str, tuple[Normalized, tuple[Link, ...]]] = {}
     for b in built:
+        pid = b.passage.id
         if len(b.parts) > 1:
-            parts[b.passage.id] = b.parts
-        sentences[b.passage.id] = b.sentences
-        norms[b.passage.id] = b.norm
-        by_id[b.passage.id] = b.passage
+            parts[pid] = b.parts
+        if b.kind != "paragraph":
+            kinds[pid] = b.kind
+        if b.shown is not None:
+            shown[pid] = (b.shown, b.links)
+        sentences[pid] = b.sentences
+        norms[pid] = b.norm
+        by_id[pid] = b.passage
         for s, (ns, ne) in zip(b.sentences, b.sentence_spans, strict=True):
-            spans[s.id] = (b.passage.id, ns, ne)
+            spans[s.id] = (pid, ns, ne)
             by_id[s.id] = s
+    warnings = [SourceWarning(n.message, path or None, _line_of(text, n.offset)) for n in notes]
+    if not built:
+        warnings.append(
+            SourceWarning(
+                f"source {meta.id!r} has no passages"
+                + (" (the file is empty)" if not text.strip() else " (everything is left out)"),
+                path or None,
+            )
+        )
     src = Source(
         meta,
         Path(path),
@@ -212,9 +346,16 @@ def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Sour
         by_id,
         spans,
         parts,
+        kinds,
+        shown,
+        tuple(warnings),
     )
     _store(key, src)
     return src
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
 
 
 def load_source_file(path: str | Path, meta: SourceMeta) -> Source:
@@ -243,30 +384,48 @@ def _table_lines(lines: list[str]) -> list[int]:
     return [i + 1 for i, line in enumerate(lines) if re.match(r"\s*\[\[\s*source\s*\]\]", line)]
 
 
-def _as_str(value: Any, key: str, fail) -> str:
+class _Invalid(Exception):
+    """One ``[[source]]`` table is wrong (raised inside the loop, collected by it)."""
+
+    def __init__(self, message: str, key: str | None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _as_str(value: Any, key: str) -> str:
     if not isinstance(value, str):
-        fail(f"{key!r} must be a string, not {type(value).__name__}", key)
+        raise _Invalid(f"{key!r} must be a string, not {type(value).__name__}", key)
     return value
 
 
-def _as_strs(value: Any, key: str, fail) -> tuple[str, ...]:
+def _as_strs(value: Any, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,) if value else ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        fail(f"{key!r} must be a list of strings", key)
+        raise _Invalid(f"{key!r} must be a list of strings", key)
     return tuple(value)
 
 
-def parse_metadata(path: Path) -> list[SourceMeta]:
-    """Validated ``[[source]]`` tables of a metadata file; SourceError names file and line."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SourceError("metadata file not found", path) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"metadata is not valid UTF-8: {exc.reason}", path) from None
-    except OSError as exc:
-        raise SourceError(f"cannot read metadata: {exc.strerror or exc}", path) from None
+def _read_metadata(path: Path) -> str:
+    return decode_utf8(read_capped(path, MAX_METADATA_BYTES, "metadata file"), path, "metadata")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """``sources.toml`` read: the tables that are fine, and every error, each with its line."""
+
+    sources: tuple[SourceMeta, ...]
+    errors: tuple[SourceError, ...] = ()
+    warnings: tuple[SourceWarning, ...] = ()
+
+
+def read_metadata(path: Path) -> Metadata:
+    """Every ``[[source]]`` table of a metadata file, validated in one pass.
+
+    A file that cannot be read or is not TOML raises SourceError (there is nothing to go on);
+    otherwise each wrong table is one error (file and line) and the others are kept.
+    """
+    raw = _read_metadata(path)
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
@@ -276,6 +435,7 @@ def parse_metadata(path: Path) -> list[SourceMeta]:
         reason = re.sub(r" ?\(at line.*", "", msg)
         raise SourceError(f"malformed TOML: {reason}", path, line) from None
     lines = raw.splitlines()
+    errors: list[SourceError] = []
     for key in data:
         if key != "source":
             line = next(
@@ -286,65 +446,103 @@ def parse_metadata(path: Path) -> list[SourceMeta]:
                 ),
                 None,
             )
-            raise SourceError(f"unknown key {key!r} (expected [[source]] tables)", path, line)
+            errors.append(
+                SourceError(f"unknown key {key!r} (expected [[source]] tables)", path, line)
+            )
     tables = data.get("source", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise SourceError("'source' must be an array of tables ([[source]])", path)
+        errors.append(SourceError("'source' must be an array of tables ([[source]])", path))
+        tables = []
     starts = _table_lines(lines)
     metas: list[SourceMeta] = []
     seen: dict[str, int] = {}
     for n, table in enumerate(tables):
         tline = starts[n] if n < len(starts) else None
+        try:
+            meta = _table_meta(n, table, seen, lines, tline)
+        except _Invalid as exc:
+            line = _key_line(lines, tline, exc.key) if tline else None
+            errors.append(SourceError(str(exc), path, line))
+            continue
+        seen[meta.id] = _key_line(lines, tline, "id") if tline else 0
+        metas.append(meta)
+    warnings: list[SourceWarning] = []
+    if not tables and not errors:
+        warnings.append(SourceWarning("no [[source]] tables: there are no sources to quote", path))
+    return Metadata(tuple(metas), tuple(errors), tuple(warnings))
 
-        def fail(msg: str, key: str | None = None, _t: int | None = tline) -> None:
-            line = _key_line(lines, _t, key) if _t else None
-            raise SourceError(msg, path, line)
 
-        unknown = sorted(set(table) - SOURCE_KEYS)
-        if unknown:
-            fail(
-                f"unknown key {unknown[0]!r} in [[source]] (known: {', '.join(sorted(SOURCE_KEYS))})",
-                unknown[0],
-            )
-        for req in ("id", "file"):
-            if not table.get(req):
-                fail(f"[[source]] #{n + 1} has no {req!r}")
-        sid = _as_str(table["id"], "id", fail)
-        if not _ID_RX.match(sid):
-            fail(
-                f"source id {sid!r} must be letters, digits, '.', '_' or '-' (no ':' or spaces)",
-                "id",
-            )
-        if sid in seen:
-            fail(f"duplicate source id {sid!r} (first at line {seen[sid]})", "id")
-        seen[sid] = _key_line(lines, tline, "id") if tline else 0
-        file = _as_str(table["file"], "file", fail)
-        fmt = table.get("format") or _EXT_FORMAT.get(Path(file).suffix.lower(), "text")
-        if fmt not in FORMATS:
-            fail(f"format {fmt!r} must be one of {', '.join(FORMATS)}", "format")
-        metas.append(
-            SourceMeta(
-                id=sid,
-                file=file,
-                title=_as_str(table.get("title", ""), "title", fail),
-                authors=_as_strs(table.get("authors", []), "authors", fail),
-                date=str(table.get("date", "")),
-                publisher=_as_str(table.get("publisher", ""), "publisher", fail),
-                url=_as_str(table.get("url", ""), "url", fail),
-                format=fmt,
-                boilerplate=_as_strs(table.get("boilerplate", []), "boilerplate", fail),
-                end_marker=_as_str(table.get("end_marker", ""), "end_marker", fail),
-            )
+def _table_meta(
+    n: int, table: dict[str, Any], seen: dict[str, int], lines: list[str], tline: int | None
+) -> SourceMeta:
+    unknown = sorted(set(table) - SOURCE_KEYS)
+    if unknown:
+        raise _Invalid(
+            f"unknown key {unknown[0]!r} in [[source]] (known: {', '.join(sorted(SOURCE_KEYS))})",
+            unknown[0],
         )
-    return metas
+    for req in ("id", "file"):
+        if not table.get(req):
+            raise _Invalid(f"[[source]] #{n + 1} has no {req!r}", None)
+    sid = _as_str(table["id"], "id")
+    if not _ID_RX.match(sid):
+        raise _Invalid(
+            f"source id {sid!r} must be letters, digits, '.', '_' or '-' (no ':' or spaces)", "id"
+        )
+    if sid in seen:
+        raise _Invalid(f"duplicate source id {sid!r} (first at line {seen[sid]})", "id")
+    file = _as_str(table["file"], "file")
+    fmt = table.get("format") or _EXT_FORMAT.get(Path(file).suffix.lower(), "text")
+    if fmt not in FORMATS:
+        raise _Invalid(f"format {fmt!r} must be one of {', '.join(FORMATS)}", "format")
+    date = table.get("date", "")
+    if not isinstance(date, str | datetime.date):
+        raise _Invalid(f"'date' must be a string or a TOML date, not {type(date).__name__}", "date")
+    url = _as_str(table.get("url", ""), "url").strip()
+    if url and unsafe_scheme(url):
+        raise _Invalid(
+            f"url {url!r} has the scheme {unsafe_scheme(url)!r}: only http(s) and mailto links "
+            "are allowed",
+            "url",
+        )
+    return SourceMeta(
+        id=sid,
+        file=file,
+        title=_as_str(table.get("title", ""), "title"),
+        authors=_as_strs(table.get("authors", []), "authors"),
+        date=str(date),
+        publisher=_as_str(table.get("publisher", ""), "publisher"),
+        url=url,
+        format=fmt,
+        boilerplate=_as_strs(table.get("boilerplate", []), "boilerplate"),
+        end_marker=_as_str(table.get("end_marker", ""), "end_marker"),
+    )
+
+
+def parse_metadata(path: Path) -> list[SourceMeta]:
+    """Validated ``[[source]]`` tables; the first error, if any, raised (strict callers)."""
+    md = read_metadata(path)
+    if md.errors:
+        raise md.errors[0]
+    return list(md.sources)
 
 
 def discover(directory: Path) -> list[SourceMeta]:
     """Metadata for a folder without ``sources.toml``: every .txt/.md file, ID = file stem."""
     metas: list[SourceMeta] = []
-    for p in sorted(directory.iterdir()):
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as exc:
+        raise SourceError(
+            f"cannot list the sources directory: {exc.strerror or exc}", directory
+        ) from None
+    for p in entries:
         fmt = _EXT_FORMAT.get(p.suffix.lower())
-        if fmt and p.is_file():
+        try:
+            regular = p.is_file() and not p.is_symlink()
+        except OSError:
+            regular = False
+        if fmt and regular:
             sid = re.sub(r"[^A-Za-z0-9_.-]+", "-", p.stem).strip("-.") or "source"
             metas.append(SourceMeta(id=sid, file=p.name, title=p.stem, format=fmt))
     return metas
@@ -355,51 +553,85 @@ def load_sources(
     metadata: str | Path = "sources.toml",
     discover_missing: bool = True,
     strict: bool = True,
-):
+) -> SourceSet:
     """All sources of ``directory`` as a SourceSet.
 
     Metadata comes from ``directory/metadata``; when that file is absent and
     ``discover_missing`` is true and it has the default name, every ``*.txt``/``*.md`` file
     is a source (ID = file stem).
 
-    A missing directory or a broken metadata file raises SourceError (there is nothing to go
-    on). A source file that cannot be read raises too when ``strict``; otherwise that source is
-    left out and its SourceError (file and line) is kept in ``SourceSet.errors``.
+    A missing or unreadable directory, or a metadata file that cannot be read or parsed, raises
+    SourceError (there is nothing to go on).  Otherwise, when ``strict``, the first error raises;
+    when not, every wrong ``[[source]]`` table and every source file that cannot be read is one
+    SourceError (file and line) in ``SourceSet.errors`` and the other sources load.  What is
+    kept but worth saying (an empty source, an empty metadata file) is in ``SourceSet.warnings``.
     """
     from sphinx_karabakh.sources.sourceset import SourceSet
 
     directory = Path(directory)
-    if not directory.is_dir():
+    try:
+        is_dir = directory.is_dir()
+    except OSError as exc:
+        raise SourceError(f"cannot open the sources directory: {exc}", directory) from None
+    if not is_dir:
         raise SourceError("sources directory not found", directory)
+    if not os.access(directory, os.R_OK | os.X_OK):
+        raise SourceError("the sources directory cannot be read (permission denied)", directory)
     meta_path = directory / metadata
     # a metadata file asked for by another name must exist; the default one may be absent
-    if meta_path.is_file() or not discover_missing or meta_path.name != DEFAULT_METADATA:
-        metas = parse_metadata(meta_path)
+    errors: list[SourceError] = []
+    warnings: list[SourceWarning] = []
+    if _exists(meta_path) or not discover_missing or meta_path.name != DEFAULT_METADATA:
+        md = read_metadata(meta_path)
+        metas = list(md.sources)
+        errors.extend(md.errors)
+        warnings.extend(md.warnings)
     else:
         metas = discover(directory)
-    sources, errors = [], []
+    if errors and strict:
+        raise errors[0]
+    sources = []
     for meta in metas:
         try:
-            sources.append(load_source_file(directory / meta.file, meta))
+            path = resolve_source_path(directory, meta.file)
+            source = load_source_file(path, meta)
         except SourceError as exc:
-            error = _missing_file_error(exc, meta, directory, meta_path)
+            error = _located(exc, meta, directory, meta_path)
             if strict:
                 raise error from None
             errors.append(error)
-    return SourceSet(sources, directory=directory, errors=errors)
+            continue
+        sources.append(source)
+        warnings.extend(source.notes)
+    errors.sort(key=lambda e: (e.path or "", e.line or 0))
+    return SourceSet(sources, directory=directory, errors=errors, warnings=warnings)
 
 
-def _missing_file_error(
-    exc: SourceError, meta: SourceMeta, directory: Path, meta_path: Path
-) -> SourceError:
-    """A source file that is not there is the metadata's fault: point at its ``file =`` line."""
-    if exc.reason != "source file not found" or not meta_path.is_file():
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return True  # there, but not readable: reading it says why
+
+
+def _located(exc: SourceError, meta: SourceMeta, directory: Path, meta_path: Path) -> SourceError:
+    """A source file's problem, pointed at its ``file =`` line in the metadata when there is one.
+
+    A problem with a line of its own (a bad byte) stays located in the source file.
+    """
+    if exc.path and exc.line:
+        return SourceError(f"{exc.reason} (source {meta.id!r})", exc.path, exc.line)
+    if not _exists(meta_path) or not meta_path.is_file():
         return exc
-    lines = meta_path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = _read_metadata(meta_path).splitlines()
+    except SourceError:
+        return exc
     line = next(
         (i + 1 for i, ln in enumerate(lines) if re.match(r"\s*file\s*=", ln) and meta.file in ln),
         None,
     )
-    return SourceError(
-        f"source {meta.id!r}: file {meta.file!r} not found in {directory}", meta_path, line
-    )
+    reason = exc.reason
+    if reason == "source file not found":
+        reason = f"file {meta.file!r} not found in {directory}"
+    return SourceError(f"source {meta.id!r}: {reason}", meta_path, line)

@@ -25,6 +25,10 @@ class SourceError(Exception):
         self.reason = message
 
 
+class SourceWarning(SourceError):
+    """Something about a source that is kept but worth saying (an empty file, a capped split)."""
+
+
 @dataclass(frozen=True)
 class SourceMeta:
     """One ``[[source]]`` table of ``sources.toml``."""
@@ -90,6 +94,9 @@ class QuoteMatch:
     score: float = 0.0
     diff: str = ""
     reason: str = ""
+    #: the passage the match lies in, narrowed to the sentence that holds it (resolved once, by
+    #: the stage: no later step parses ``passage`` again)
+    resolved: Passage | None = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -103,23 +110,47 @@ class DriftKind(StrEnum):
     GONE = "gone"  # nothing similar enough remains
 
 
+class PinKind(StrEnum):
+    """What a lock entry pins."""
+
+    PASSAGE = "passage"  # a quote by ID (quote directive, q role): the text under that ID
+    TYPED = "typed"  # a typed quote that verified: proved again on every build
+    REVIEWED = "reviewed"  # a typed quote the rules reject, accepted by a writer for this text
+
+
 @dataclass(frozen=True)
 class Drift:
     """What happened to one locked quote since the lock file was written."""
 
     kind: DriftKind
-    key: str  # the lock entry's key (document + quote)
+    key: str  # the lock entry's key
     old_passage: str
     new_passage: str | None = None
     similarity: float = 0.0
-    diff: str = ""
+    diff: str = ""  # the source's own words: ``[-old-] {+new+}``, unchanged sentences elided
+    pin: PinKind = PinKind.PASSAGE
+    reason: str = ""
+
+    @property
+    def drifted(self) -> bool:
+        return self.kind is not DriftKind.UNCHANGED
 
 
 @dataclass
 class LockEntry:
-    """One quote as pinned in ``karabakh.lock``."""
+    """One quote as pinned in ``karabakh.lock``.
+
+    ``text`` is the passage's own text as it was (for diffs); ``hash`` its normalised content
+    hash; ``members`` the hashes of a range's paragraphs or sentences (to find it again when it
+    moves).  A typed or reviewed pin also keeps the writer's ``quote`` and its ``target``.
+    """
 
     passage: str
     hash: str
     text: str
     docs: list[str] = field(default_factory=list)
+    kind: PinKind = PinKind.PASSAGE
+    quote: str = ""
+    target: str = ""
+    members: list[str] = field(default_factory=list)
+    note: str = ""  # a reviewed pin: the writer's :reviewed: note

@@ -4,30 +4,38 @@ What flows: ``raw text -> Normalized(text, segments)``; every character of ``Nor
 knows the raw span it came from, so a match found in normalised text is reported as a
 ``(start, end)`` in the file (the approach of the Hypothesis client's ``normalize.ts`` /
 ``match-quote.ts``).  Only typography is normalised: whitespace runs, quote marks and
-apostrophes, dashes, ellipses, a few invisible characters and ligatures, and (for Markdown
-sources) the markup itself.  Case is kept; ``Normalized.lower`` is a same-length lower-cased copy.
+apostrophes, dashes, ellipses, a few invisible characters and ligatures, Unicode composition
+(text compares in NFC), and -- for Markdown sources -- the markup itself, which a real CommonMark
+parser removes first (``markdown.py``).  Case is kept; ``Normalized.lower`` is a same-length
+lower-cased copy.
 
-The map is stored as segments rather than one integer per character, so normalising a
-50 MB corpus costs a regex pass, not a Python loop per character.
+A word hyphenated at a line end (``self-\\ndetermination``, ``negoti-\\nations``) is joined
+without its hyphen, and the place is kept in ``Normalized.soft``: a hyphen there may be the
+source's own, so the matcher accepts both spellings.
+
+Each step (Markdown text, NFC, typography) is a ``Normalized`` over the previous step's text;
+``compose`` chains the maps, so the result always maps to the raw file.  The map is stored as
+segments rather than one integer per character, so normalising a 50 MB corpus costs a regex
+pass, not a Python loop per character.
 """
 
 from __future__ import annotations
 
-import html
 import re
-from bisect import bisect_right
+import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _QUOTE_CHARS = '‘’‚‛′`´“”„‟″«»‹›"'
 _DASH_CLASS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 
-# Typography common to every format.  Order matters: the first alternative that matches at a
-# position wins.
-_COMMON = [
-    # a word hyphenated at a line end (text from PDFs): "negoti-\nations" is "negotiations"
+# Typography.  Order matters: the first alternative that matches at a position wins.
+_RULES = [
+    # a word hyphenated at a line end: "negoti-\nations" is joined, the place remembered
     ("hyph", r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_A-Z])"),
     ("ws", r"\s{2,}|[^\S ]"),
     ("inv", f"[{_INVISIBLE}]+"),
@@ -41,30 +49,8 @@ _COMMON = [
     ("ell", r"(?:…|\.(?=\s*[.…]\s*[.…]|\s*…))(?:\s*[.…])*"),
     ("lig", "[" + "".join(_LIGATURES) + "]"),
 ]
-# Markdown markup, tried before the common rules.
-_MARKDOWN = [
-    ("mdline", r"(?m:^)[ \t]{0,3}(?:#{1,6}[ \t]+|>[ \t]?|(?:[-+*]|\d{1,3}[.)])[ \t]+)"),
-    ("mdlinkopen", r"!?\[(?=[^\]\n]*\]\([^)\n]*\))"),
-    ("mdlinkclose", r"\]\([^)\n]*\)"),
-    ("mdauto", r"<(?:https?|mailto|ftp):[^>\s]+>"),
-    ("mdhtml", r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>"),
-    ("mdfoot", r"\[\^[^\]\s]{1,40}\]"),
-    ("mdesc", r"\\[!-/:-@\[-`{-~]"),
-    ("mdent", r"&(?:[A-Za-z][A-Za-z0-9]{1,30}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"),
-    ("mdcode", r"`+"),
-    ("mdstar", r"\*+"),
-    ("mdunder", r"(?<!\w)_{1,3}(?=\S)|(?<=\S)_{1,3}(?!\w)"),
-]
 
-
-def _compile(rules: list[tuple[str, str]], lead: str) -> re.Pattern[str]:
-    """One alternation of ``rules``, behind a look-ahead for the characters a rule can start
-    with: plain letters are then skipped at C speed (four times faster on prose)."""
-    body = "|".join(f"(?P<{name}>{rx})" for name, rx in rules)
-    return re.compile(f"(?={lead})(?:{body})")
-
-
-_LEAD_TEXT = (
+_LEAD = (
     r"[\s\-.'"
     + _INVISIBLE
     + re.escape(_QUOTE_CHARS)
@@ -73,10 +59,9 @@ _LEAD_TEXT = (
     + "".join(_LIGATURES)
     + "]"
 )
-_LEAD_MARKDOWN = r"(?m:^)|[\[\]!<\\*_&`]|" + _LEAD_TEXT
-
-_RX_TEXT = _compile(_COMMON, _LEAD_TEXT)
-_RX_MARKDOWN = _compile(_MARKDOWN + _COMMON, _LEAD_MARKDOWN)
+# One alternation behind a look-ahead for the characters a rule can start with: plain letters
+# are then skipped at C speed (four times faster on prose).
+_RX = re.compile(f"(?={_LEAD})(?:" + "|".join(f"(?P<{n}>{rx})" for n, rx in _RULES) + ")")
 
 
 def _replacement(kind: str, s: str) -> str:
@@ -92,12 +77,7 @@ def _replacement(kind: str, s: str) -> str:
         return "..."
     if kind == "lig":
         return _LIGATURES[s]
-    if kind == "mdesc":
-        return s[1]
-    if kind == "mdent":
-        char = html.unescape(s)
-        return s if char == s else normalize(char).text or " "
-    return ""  # markdown markup disappears
+    raise AssertionError(kind)
 
 
 def _lower_same_length(text: str) -> str:
@@ -107,17 +87,22 @@ def _lower_same_length(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+Segment = tuple[int, int, int, bool]
+
+
 @dataclass(frozen=True)
 class Normalized:
     """Normalised text plus its map to raw offsets.
 
     ``segments`` are ``(nstart, rstart, rend, linear)``: a linear segment copies raw text from
     ``rstart`` one-to-one; a replacement segment maps all its characters to ``rstart..rend``.
+    ``soft`` are the normalised offsets where a line-end hyphen was taken out.
     """
 
     text: str
-    segments: tuple[tuple[int, int, int, bool], ...] = ()
+    segments: tuple[Segment, ...] = ()
     _nstarts: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    soft: tuple[int, ...] = ()
 
     @property
     def lower(self) -> str:
@@ -127,7 +112,12 @@ class Normalized:
             object.__setattr__(self, "_lower", cached)
         return cached
 
-    def _seg(self, n: int) -> tuple[int, int, int, bool]:
+    def is_soft(self, n: int) -> bool:
+        """Was a line-end hyphen taken out just before normalised character ``n``?"""
+        i = bisect_left(self.soft, n)
+        return i < len(self.soft) and self.soft[i] == n
+
+    def _seg(self, n: int) -> Segment:
         k = bisect_right(self._nstarts, n) - 1
         return self.segments[max(k, 0)]
 
@@ -158,11 +148,14 @@ class Normalized:
 
     def slice(self, nstart: int, nend: int) -> Normalized:
         """The normalised sub-text ``text[nstart:nend]`` with its map."""
-        segs: list[tuple[int, int, int, bool]] = []
-        for ns, rs, re_, lin in self.segments:
-            length = (re_ - rs) if lin else None
-            seg_end = ns + length if lin else self._seg_end(ns)
-            if seg_end <= nstart or ns >= nend:
+        segs: list[Segment] = []
+        k = max(bisect_right(self._nstarts, nstart) - 1, 0)
+        for idx in range(k, len(self.segments)):
+            ns, rs, re_, lin = self.segments[idx]
+            if ns >= nend:
+                break
+            seg_end = ns + (re_ - rs) if lin else self._seg_end(idx)
+            if seg_end <= nstart:
                 continue
             if lin:
                 lo = max(ns, nstart)
@@ -170,21 +163,30 @@ class Normalized:
                 segs.append((lo - nstart, rs + (lo - ns), rs + (hi - ns), True))
             else:
                 segs.append((max(ns, nstart) - nstart, rs, re_, False))
-        return _make(self.text[nstart:nend], segs)
+        soft = tuple(p - nstart for p in self.soft if nstart < p < nend)
+        return _make(self.text[nstart:nend], segs, soft)
 
-    def _seg_end(self, ns: int) -> int:
-        k = bisect_right(self._nstarts, ns)
-        return self._nstarts[k] if k < len(self._nstarts) else len(self.text)
+    def _seg_end(self, idx: int) -> int:
+        return self.segments[idx + 1][0] if idx + 1 < len(self.segments) else len(self.text)
 
 
-def _make(text: str, segs: list[tuple[int, int, int, bool]]) -> Normalized:
-    return Normalized(text, tuple(segs), tuple(s[0] for s in segs))
+def _make(text: str, segs: list[Segment], soft: Iterable[int] = ()) -> Normalized:
+    return Normalized(text, tuple(segs), tuple(s[0] for s in segs), tuple(soft))
+
+
+def identity(raw: str, start: int = 0, end: int | None = None) -> Normalized:
+    """``raw[start:end]`` as it is, mapped to its own offsets (the first step of a pipeline)."""
+    end = len(raw) if end is None else end
+    if end <= start:
+        return _make("", [])
+    return _make(raw[start:end], [(0, start, end, True)])
 
 
 class _Builder:
     def __init__(self) -> None:
         self.pieces: list[str] = []
-        self.segs: list[tuple[int, int, int, bool]] = []
+        self.segs: list[Segment] = []
+        self.soft: list[int] = []
         self.n = 0
 
     def copy(self, raw: str, rstart: int, rend: int) -> None:
@@ -215,17 +217,14 @@ class _Builder:
     def last_char(self) -> str:
         return self.pieces[-1][-1] if self.pieces else ""
 
-    def feed(self, raw: str, start: int, end: int, markdown: bool) -> None:
-        rx = _RX_MARKDOWN if markdown else _RX_TEXT
+    def feed(self, raw: str, start: int, end: int) -> None:
         pos = start
-        for m in rx.finditer(raw, start, end):
+        for m in _RX.finditer(raw, start, end):
             kind = m.lastgroup or ""
             self.copy(raw, pos, m.start())
-            if kind == "mdauto":  # <https://…> keeps the address itself
-                self.copy(raw, m.start() + 1, m.end() - 1)
-                pos = m.end()
-                continue
             rep = _replacement(kind, m.group())
+            if kind == "hyph":
+                self.soft.append(self.n)
             if rep == " " and self.last_char() in ("", " ", "-"):
                 rep = ""  # no doubled or leading space
             if rep == "-" and self.last_char() == " ":
@@ -236,11 +235,10 @@ class _Builder:
 
     def build(self) -> Normalized:
         text = "".join(self.pieces)
-        segs = self.segs
+        norm = _make(text, self.segs, self.soft)
         # trim outer spaces (markup removal may leave them)
         lead = len(text) - len(text.lstrip(" "))
         trail = len(text) - len(text.rstrip(" "))
-        norm = _make(text, segs)
         if lead or trail:
             norm = norm.slice(lead, len(text) - trail)
         return _collapse_spaces(norm)
@@ -255,6 +253,8 @@ def _collapse_spaces(norm: Normalized) -> Normalized:
         return norm
     b = _Builder()
     pos = 0
+    shift: list[tuple[int, int]] = []  # (old offset, characters removed before it)
+    removed = 0
     for m in _DOUBLE_SPACE.finditer(norm.text):
         _copy_from(b, norm, pos, m.start())
         keep = m.group() if m.group() == " " else " "
@@ -263,9 +263,15 @@ def _collapse_spaces(norm: Normalized) -> Normalized:
         if keep:
             rs, re_ = norm.raw_span(m.start(), m.start() + 1)
             b.put(" ", rs, re_)
+        removed += len(m.group()) - len(keep)
+        shift.append((m.end(), removed))
         pos = m.end()
     _copy_from(b, norm, pos, len(norm.text))
-    return _make("".join(b.pieces), b.segs)
+    soft = []
+    for p in norm.soft:
+        k = bisect_right([s for s, _ in shift], p) - 1
+        soft.append(p - (shift[k][1] if k >= 0 else 0))
+    return _make("".join(b.pieces), b.segs, soft)
 
 
 def _copy_from(b: _Builder, norm: Normalized, start: int, end: int) -> None:
@@ -278,26 +284,92 @@ def _copy_from(b: _Builder, norm: Normalized, start: int, end: int) -> None:
     b.n += len(sub.text)
 
 
+# --- composition of steps ---------------------------------------------------------------------
+
+
+def compose(outer: Normalized, inner: Normalized) -> Normalized:
+    """``outer`` normalises ``inner.text``; the result maps ``outer.text`` to ``inner``'s raw."""
+    if len(inner.segments) == 1 and inner.segments[0][3] and inner.segments[0][0] == 0:
+        base = inner.segments[0][1]  # inner is a plain slice of raw: shift
+        segs = [(ns, rs + base, re_ + base, lin) for ns, rs, re_, lin in outer.segments]
+        return _make(outer.text, segs, outer.soft)
+    segs: list[Segment] = []
+    for ns, rs, re_, lin in outer.segments:
+        if not lin:
+            a, b = inner.raw_span(rs, re_) if re_ > rs else (inner.raw_start(rs),) * 2
+            segs.append((ns, a, b, False))
+            continue
+        sub = inner.slice(rs, re_)
+        for sns, srs, sre, slin in sub.segments:
+            segs.append((ns + sns, srs, sre, slin))
+    return _make(outer.text, segs, outer.soft)
+
+
+def _typography(text: str) -> Normalized:
+    b = _Builder()
+    b.feed(text, 0, len(text))
+    return b.build()
+
+
+@lru_cache(maxsize=1)
+def _nfc_rx() -> re.Pattern[str]:
+    """Characters NFC may change: combining marks (and Hangul vowels/finals, which compose with
+    what precedes them) and the singletons that NFC replaces (U+212B ANGSTROM SIGN -> Å).
+
+    Built once, on the first text that is not already NFC (a scan of the code space, ~0.5 s).
+    """
+    attach: list[str] = []
+    alone: list[str] = []
+    for cp in range(0x80, 0x30000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        if unicodedata.combining(c) or 0x1161 <= cp <= 0x11C2:
+            attach.append(c)
+        elif unicodedata.normalize("NFC", c) != c:
+            alone.append(c)
+    cls = "".join(re.escape(c) for c in attach)
+    single = "".join(re.escape(c) for c in alone)
+    return re.compile(f"[^{cls}]?[{cls}]+|[{single}]")
+
+
+def nfc(text: str) -> Normalized:
+    """``text`` composed to NFC, each changed run mapped to the raw characters it came from."""
+    b = _Builder()
+    pos = 0
+    for m in _nfc_rx().finditer(text):
+        run = m.group()
+        composed = unicodedata.normalize("NFC", run)
+        if composed == run:
+            continue
+        b.copy(text, pos, m.start())
+        b.put(composed, m.start(), m.end())
+        pos = m.end()
+    b.copy(text, pos, len(text))
+    return _make("".join(b.pieces), b.segs)
+
+
+def typography(text: str) -> Normalized:
+    """Typography-only normalisation of plain text (NFC first when the text needs it)."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return _typography(text)
+    pre = nfc(text)
+    return compose(_typography(pre.text), pre)
+
+
 def normalize(text: str, markdown: bool = False) -> Normalized:
     """Normalise ``text`` (typography; Markdown markup when ``markdown``) with an offset map."""
-    b = _Builder()
-    b.feed(text, 0, len(text), markdown)
-    return b.build()
+    if markdown:
+        from sphinx_karabakh.sources.markdown import markdown_text
+
+        ext = markdown_text(text)
+        return compose(typography(ext.text), ext)
+    return typography(text)
 
 
-def normalize_parts(
-    raw: str, parts: Iterable[tuple[int, int]], markdown: bool = False
-) -> Normalized:
-    """Normalise the raw spans ``parts`` of ``raw`` joined by one space; offsets index ``raw``.
-
-    A paragraph split by a page break is two parts: the page furniture between them is left out.
-    """
-    b = _Builder()
-    for i, (start, end) in enumerate(parts):
-        if i and b.last_char() not in ("", " "):
-            b.put(" ", start, start)
-        b.feed(raw, start, end, markdown)
-    return b.build()
+def normalize_extracted(ext: Normalized) -> Normalized:
+    """Typography over text already extracted from a source (``ext`` maps it to raw offsets)."""
+    return compose(typography(ext.text), ext)
 
 
 def fold_quote_marks(text: str) -> str:
@@ -305,17 +377,24 @@ def fold_quote_marks(text: str) -> str:
     return re.sub(f"[{re.escape(_QUOTE_CHARS)}]", "'", text)
 
 
+def join(parts: Iterable[Normalized], sep: str = " ") -> Normalized:
+    """Join steps' texts with ``sep`` (mapped to an empty span where the next part starts)."""
+    b = _Builder()
+    soft: list[int] = []
+    for part in parts:
+        if not part.text:
+            continue
+        if b.n and sep:
+            r = part.raw_start(0)
+            b.put(sep, r, r)
+        soft.extend(b.n + p for p in part.soft)
+        for ns, rs, re_, lin in part.segments:
+            b.segs.append((b.n + ns, rs, re_, lin))
+        b.pieces.append(part.text)
+        b.n += len(part.text)
+    return _make("".join(b.pieces), b.segs, soft)
+
+
 def concat(norms: Iterable[Normalized]) -> Normalized:
     """Join normalised texts with one space (a range of passages); maps stay absolute."""
-    b = _Builder()
-    for norm in norms:
-        if not norm.text:
-            continue
-        if b.n:
-            r = norm.raw_start(0)
-            b.put(" ", r, r)
-        for ns, rs, re_, lin in norm.segments:
-            b.segs.append((b.n + ns, rs, re_, lin))
-        b.pieces.append(norm.text)
-        b.n += len(norm.text)
-    return _make("".join(b.pieces), b.segs)
+    return join(norms, " ")

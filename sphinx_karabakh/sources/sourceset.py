@@ -8,12 +8,13 @@ index over every paragraph picks a few candidates first (see ``index.py``).
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from threading import Lock
 
+from sphinx_karabakh.sources.ids import PassageId
 from sphinx_karabakh.sources.index import WordIndex
 from sphinx_karabakh.sources.loader import Source
 from sphinx_karabakh.sources.match import (
@@ -27,12 +28,12 @@ from sphinx_karabakh.sources.model import (
     PassageKind,
     QuoteMatch,
     SourceError,
+    SourceWarning,
     Verdict,
 )
 from sphinx_karabakh.sources.normalize import Normalized, concat
 from sphinx_karabakh.sources.passages import sentence_spans, short_hash
 
-_PID = re.compile(r"(?P<src>[^:\s]+):(?P<a>p\d+(?:\.s\d+)?)(?:-(?P<b>p\d+(?:\.s\d+)?|s\d+))?\Z")
 #: A source searched paragraph by paragraph up to this size; bigger ones go through the index.
 SCAN_LIMIT = 400
 
@@ -49,12 +50,14 @@ class SourceSet(Mapping[str, Source]):
         sources: Iterable[Source],
         directory: str | Path | None = None,
         errors: Iterable[SourceError] = (),
+        warnings: Iterable[SourceWarning] = (),
     ):
         self._sources: dict[str, Source] = {}
         for s in sources:
             self._sources[s.id] = s
         self.directory = Path(directory) if directory is not None else None
         self.errors: tuple[SourceError, ...] = tuple(errors)
+        self.warnings: tuple[SourceWarning, ...] = tuple(warnings)
         # derived, never invalidated (the set does not change): each source's paragraphs as
         # match targets, built on the first quote checked against that source
         self._targets_of: dict[str, tuple[Target, ...]] = {}
@@ -101,49 +104,47 @@ class SourceSet(Mapping[str, Source]):
 
     # --- passages ----------------------------------------------------------------------------
 
-    def get_passage(self, pid: str) -> Passage:
+    def get_passage(self, pid: str | PassageId) -> Passage:
         """A paragraph, sentence or range by ID; KeyError (with the reason) when unknown."""
         return self._resolve(pid)[0]
 
-    def normalized(self, pid: str) -> Normalized:
+    def normalized(self, pid: str | PassageId) -> Normalized:
         """Normalised text of a passage or range (offsets into its source file)."""
         return self._resolve(pid)[1]
 
-    def _resolve(self, pid: str) -> tuple[Passage, Normalized, Source]:
-        m = _PID.match(pid.strip())
-        if not m:
-            raise KeyError(
-                f"{pid!r} is not a passage ID (expected SOURCE:pN, SOURCE:pN.sM or SOURCE:pA-pB)"
-            )
-        src = self._sources.get(m.group("src"))
+    def members(self, pid: str | PassageId) -> tuple[Passage, ...]:
+        """The paragraphs or sentences of a range, in order (the passage itself otherwise)."""
+        return self._resolve_members(PassageId.of(pid) if isinstance(pid, str) else pid)[1]
+
+    def _resolve_members(self, pid: PassageId) -> tuple[Source, tuple[Passage, ...]]:
+        src = self._sources.get(pid.source)
         if src is None:
-            raise KeyError(f"unknown source {m.group('src')!r} in {pid!r}")
-        a = f"{src.id}:{m.group('a')}"
-        first = src.passage(a)
+            raise KeyError(f"unknown source {pid.source!r} in {str(pid)!r}")
+        first = src.passage(str(pid.first))
         if first is None:
-            raise KeyError(f"unknown passage {a!r}")
-        if not m.group("b"):
-            return first, src.normalized(a), src
-        b = m.group("b")
-        if b.startswith("s"):
-            b = m.group("a").split(".")[0] + "." + b
-        b = f"{src.id}:{b}"
-        last = src.passage(b)
+            raise KeyError(f"unknown passage {str(pid.first)!r}")
+        if pid.end is None:
+            return src, (first,)
+        last = src.passage(str(pid.last))
         if last is None:
-            raise KeyError(f"unknown passage {b!r} in range {pid!r}")
-        if first.kind != last.kind:
-            raise KeyError(f"range {pid!r} mixes a paragraph and a sentence")
+            raise KeyError(f"unknown passage {str(pid.last)!r} in range {str(pid)!r}")
         i, j = src.order(first.id), src.order(last.id)
-        if j < i:
-            raise KeyError(f"range {pid!r} ends before it starts")
         if first.kind is PassageKind.PARAGRAPH:
-            ids = [p.id for p in src.paragraphs[i : j + 1]]
-        else:
-            ids = [p.id for p in src.passages if p.kind is PassageKind.SENTENCE][i : j + 1]
-        norm = concat(src.normalized(x) for x in ids)
-        rid = f"{a}-{b.split(':', 1)[1]}"
+            return src, src.paragraphs[i : j + 1]
+        return src, src.all_sentences[i : j + 1]
+
+    def _resolve(self, pid: str | PassageId) -> tuple[Passage, Normalized, Source]:
+        try:
+            parsed = PassageId.of(pid)
+        except ValueError as exc:
+            raise KeyError(str(exc)) from None
+        src, members = self._resolve_members(parsed)
+        if len(members) == 1:
+            return members[0], src.normalized(members[0].id), src
+        norm = concat(src.normalized(x.id) for x in members)
+        first, last = members[0], members[-1]
         passage = Passage(
-            rid,
+            str(parsed),
             src.id,
             PassageKind.RANGE,
             first.start,
@@ -168,17 +169,26 @@ class SourceSet(Mapping[str, Source]):
 
     def matched_passage(self, match: QuoteMatch) -> Passage | None:
         """The passage a QuoteMatch points at, narrowed to the sentence holding the match."""
-        if not match.passage:
-            return None
+        return match.resolved
+
+    def _narrow(self, match: QuoteMatch) -> QuoteMatch:
+        """``match`` with ``resolved`` set: its passage, or the one sentence that holds it."""
+        if not match.passage or match.resolved is not None:
+            return match
         try:
             passage, _, src = self._resolve(match.passage)
         except KeyError:
-            return None
-        if passage.kind is PassageKind.PARAGRAPH and None not in (match.start, match.end):
+            return match
+        if (
+            passage.kind is PassageKind.PARAGRAPH
+            and match.start is not None
+            and match.end is not None
+        ):
             for sentence in src.sentences(passage.id):  # a quote inside one sentence links there
                 if sentence.start <= match.start <= match.end <= sentence.end:
-                    return sentence
-        return passage
+                    passage = sentence
+                    break
+        return replace(match, resolved=passage)
 
     def passage_ids(self, source: str | None = None) -> list[str]:
         srcs = [self._sources[source]] if source in self._sources else self._sources.values()
@@ -212,7 +222,13 @@ class SourceSet(Mapping[str, Source]):
         """Every paragraph of ``src`` as a match target (built once per source)."""
         targets = self._targets_of.get(src.id)
         if targets is None:
-            targets = tuple(Target(p.id, src.id, src.normalized(p.id)) for p in src.paragraphs)
+            out = []
+            prev = ""
+            for p in src.paragraphs:
+                norm = src.normalized(p.id)
+                out.append(Target(p.id, src.id, norm, prev))
+                prev = norm.text
+            targets = tuple(out)
             self._targets_of[src.id] = targets
         return targets
 
@@ -239,9 +255,22 @@ class SourceSet(Mapping[str, Source]):
         for sid, pid in found:  # type: ignore[misc]
             if source is not None and sid != source.id:
                 continue
-            src = self._sources[sid]
-            out.append(Target(pid, sid, src.normalized(pid)))
+            out.append(self._target(self._sources[sid], pid))
         return out
+
+    def _target(self, src: Source, pid: str, norm: Normalized | None = None) -> Target:
+        """A passage as a match target, with the text before it (the previous paragraph, and
+        for a sentence or range, its paragraph up to where it starts)."""
+        passage, pnorm, _ = self._resolve(pid)
+        first = passage if passage.kind is not PassageKind.RANGE else self.members(pid)[0]
+        para_id = first.id.split(".s", 1)[0]
+        k = src.order(para_id)
+        before = src.normalized(src.paragraphs[k - 1].id).text if k > 0 else ""
+        if first.kind is PassageKind.SENTENCE:
+            para_norm = src.normalized(para_id)
+            _, ns, _ = src._sentence_spans[first.id]
+            before = f"{before} {para_norm.text[:ns]}"
+        return Target(passage.id, src.id, norm or pnorm, before)
 
     def verify(
         self, text: str, source: str | None = None, passage: str | None = None
@@ -253,10 +282,10 @@ class SourceSet(Mapping[str, Source]):
                 p, norm, src = self._resolve(passage)
             except KeyError as exc:
                 return QuoteMatch(Verdict.NOT_FOUND, text, source, passage, reason=exc.args[0])
-            result = self._with_splice_check(q, [Target(p.id, src.id, norm)])
+            result = self._with_splice_check(q, [self._target(src, p.id, norm)])
             if result.ok:
-                return result
-            return self._found_elsewhere(q, result, p.id, src)
+                return self._narrow(result)
+            return self._narrow(self._found_elsewhere(q, result, p.id, src))
         if source:
             src = self.find_source(source)
             if src is None:
@@ -265,9 +294,11 @@ class SourceSet(Mapping[str, Source]):
                 )
             result = self._with_splice_check(q, self._source_targets(q, src))
             if result.ok:
-                return result
-            return self._found_elsewhere(q, result, src.id, None)
-        return self._with_splice_check(q, self._indexed_targets(q), self._indexed_targets)
+                return self._narrow(result)
+            return self._narrow(self._found_elsewhere(q, result, src.id, None))
+        return self._narrow(
+            self._with_splice_check(q, self._indexed_targets(q), self._indexed_targets)
+        )
 
     def _found_elsewhere(
         self, q: TypedQuote, result: QuoteMatch, wanted: str, src: Source | None
