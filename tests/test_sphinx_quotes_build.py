@@ -196,10 +196,13 @@ def test_one_unreadable_source_loses_only_that_source(make_app, project):
     assert 'id="alpha-p2"' in alpha  # alpha still renders
 
 
-def test_broken_lock_file_is_reported_and_rewritten(make_app, project):
+def test_broken_lock_file_is_reported_and_left_until_re_pinned(make_app, project):
     (project / "karabakh.lock").write_text("{ not json", encoding="utf-8")
     _, _, warnings = build(make_app, project)
-    assert "karabakh.lock" in warnings and "malformed lock file" in warnings
+    assert "karabakh.lock:1" in warnings and "malformed lock file" in warnings
+    assert "[karabakh.lock]" in warnings
+    assert (project / "karabakh.lock").read_text(encoding="utf-8") == "{ not json"
+    build(make_app, project, confoverrides={"karabakh_lock_update": True})
     assert json.loads((project / "karabakh.lock").read_text(encoding="utf-8"))["entries"]
 
 

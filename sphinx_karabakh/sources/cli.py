@@ -3,8 +3,10 @@
 - ``passages --sources DIR [SOURCE] [--json] [--paragraphs-only]``: every passage, in order.
 - ``quotes verify --sources DIR QUOTES.jsonl [--json]``: a verdict per input line, in order;
   exit 0 when all are verified, 1 when any is not, 2 for bad usage or unreadable input.
-- ``lock check --sources DIR --lock FILE [--json]``: what drifted since the lock was written;
-  exit 1 when anything moved, changed or is gone.
+- ``lock check --sources DIR --lock FILE [--json] [--allow-missing]``: what drifted since the
+  lock was written, by the same policy as the build (``sources.lock.check_lock``); exit 1 when
+  anything moved, changed or is gone, 2 when the lock is missing (unless ``--allow-missing``),
+  empty or unreadable.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     _sources_option(c)
     c.add_argument("--lock", required=True, metavar="FILE")
     c.add_argument("--json", action="store_true")
+    c.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="a lock file that does not exist yet is fine (a first run): exit 0",
+    )
     c.set_defaults(func=cmd_lock_check)
 
 
@@ -165,15 +172,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_lock_check(args: argparse.Namespace) -> int:
-    from sphinx_karabakh.sources.lock import LockFile
+    from sphinx_karabakh.sources.lock import LockError, LockFile, check_lock
 
-    sources = _load(args.sources)
+    path = Path(args.lock)
+    if not path.exists() and args.allow_missing:
+        if not args.json:
+            sys.stdout.write(f"{path}: no lock file yet (--allow-missing): nothing to check\n")
+        return 0
     try:
-        lock = LockFile.load(args.lock)
-    except SourceError as exc:
+        lock = LockFile.load(path, missing_ok=False)
+    except LockError as exc:
         raise _usage_error(str(exc)) from None
+    if not lock.entries:
+        raise _usage_error(f"{path}: the lock file pins nothing")
+    sources = _load(args.sources)
     drifted = 0
-    for d in lock.check(sources):
+    for d in check_lock(lock, sources):
         if d.kind is DriftKind.UNCHANGED:
             continue
         drifted += 1
@@ -183,10 +197,12 @@ def cmd_lock_check(args: argparse.Namespace) -> int:
                     {
                         "key": d.key,
                         "kind": str(d.kind),
+                        "pin": str(d.pin),
                         "old": d.old_passage,
                         "new": d.new_passage,
                         "similarity": d.similarity,
                         "diff": d.diff,
+                        "reason": d.reason,
                     },
                     ensure_ascii=False,
                 )
@@ -197,10 +213,11 @@ def cmd_lock_check(args: argparse.Namespace) -> int:
             if d.new_passage and d.new_passage != d.old_passage:
                 line += f" -> {d.new_passage}"
             if d.kind is DriftKind.CHANGED:
-                line += f" (similarity {d.similarity:.2f})\n    {d.diff}"
+                why = f"; {d.reason}" if d.reason else ""
+                line += f" (similarity {d.similarity:.2f}{why})\n    {d.diff}"
             sys.stdout.write(line + "\n")
     if not args.json:
         sys.stdout.write(
-            f"{len(lock.entries) - drifted} of {len(lock.entries)} pinned passages unchanged\n"
+            f"{len(lock.entries) - drifted} of {len(lock.entries)} pinned quotes unchanged\n"
         )
     return 1 if drifted else 0

@@ -19,7 +19,7 @@ FEATURES = (
 )
 
 #: Bump when the shape of anything stored in the environment changes.
-ENV_VERSION = 2  # 2: source pages store a passage as one node with sentence offsets
+ENV_VERSION = 3  # 3: findings and content fingerprints in the domain, no source mtimes
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ all the same way as reStructuredText.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, ClassVar, cast
 
 from docutils import nodes
@@ -19,10 +20,23 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_karabakh.sources.model import Passage, QuoteMatch, SourceMeta, Verdict
+from sphinx_karabakh.sources.ids import PassageId
+from sphinx_karabakh.sources.lock import read_lock_cached, typed_key
+from sphinx_karabakh.sources.model import (
+    Passage,
+    PassageKind,
+    PinKind,
+    QuoteMatch,
+    SourceError,
+    SourceMeta,
+    Verdict,
+)
 from sphinx_karabakh.sphinx.domain import (
+    ALL_SOURCES,
+    REVIEWED,
     UNKNOWN,
     AnnotationRecord,
+    Finding,
     KarabakhDomain,
     QuoteRecord,
     passage_xref,
@@ -61,6 +75,8 @@ class KarabakhMixin:
     """What directives and roles share: sources, lookups, warnings, records.
 
     Needs ``self.env`` and ``self.lineno`` (both SphinxDirective and SphinxRole have them).
+    Warnings are *findings* kept in the domain: the build says them again on every build, not
+    only when this document happens to be read (see ``quotes.report_findings``).
     """
 
     env: Any
@@ -73,9 +89,7 @@ class KarabakhMixin:
         return cast(KarabakhDomain, self.env.get_domain("karabakh"))
 
     def warn(self, message: str, subtype: str) -> None:
-        logger.warning(
-            message, location=(self.env.docname, self.lineno), type="karabakh", subtype=subtype
-        )
+        self.kdomain.note_finding(Finding(self.env.docname, self.lineno, subtype, message))
 
     def warn_once(self, message: str, subtype: str) -> None:
         """Warn at the first place in this document only (not once per quote)."""
@@ -89,9 +103,8 @@ class KarabakhMixin:
         if loaded is None:
             self.warn_once("karabakh_sources is not set in conf.py: no sources to quote", "config")
             return None
-        if loaded.has_metadata:
-            self.env.note_dependency(str(loaded.metadata))
         if loaded.sourceset is None:
+            self.kdomain.note_use(self.env.docname, ALL_SOURCES, loaded.fingerprint)
             self.warn_once(
                 f"the sources in {loaded.directory} could not be loaded (see the earlier "
                 "karabakh.source warning)",
@@ -101,24 +114,32 @@ class KarabakhMixin:
         return loaded
 
     def depend(self, loaded: LoadedSources, source_id: str | None) -> None:
-        """Re-read this document when the source (None: any source) changes."""
-        ids = [source_id] if source_id else loaded.ids
-        for sid in ids:
-            path = loaded.source_file(sid)
-            if path is not None:
-                self.env.note_dependency(str(path))
+        """Read this document again when the source (None: any source) changes -- by content."""
+        if source_id and source_id in loaded.fingerprints:
+            self.kdomain.note_use(self.env.docname, source_id, loaded.fingerprint_of(source_id))
+        else:
+            self.kdomain.note_use(self.env.docname, ALL_SOURCES, loaded.fingerprint)
 
     def serial_anchor(self, prefix: str, passage_id: str) -> str:
         serial = self.env.new_serialno("karabakh-" + prefix)
         return f"{prefix}-{anchor_id(passage_id)}-{serial}"
 
+    def parse_id(self, text: str) -> PassageId | None:
+        """The writer's passage ID, parsed once (None after a warning)."""
+        try:
+            return PassageId.parse(text)
+        except ValueError as exc:
+            self.warn(str(exc), "unknown-passage")
+            return None
+
     def lookup(self, loaded: LoadedSources, passage_id: str) -> tuple[Any, Passage] | None:
         """The (Source, Passage) for an ID, or None after an ``unknown-passage`` warning."""
-        sourceset = loaded.sourceset
+        sourceset = cast(Any, loaded.sourceset)
         source_id = source_of(passage_id)
         self.depend(loaded, source_id if source_id in loaded.files else None)
         try:
-            passage = sourceset.get_passage(passage_id)
+            pid = PassageId.parse(passage_id)
+            passage = sourceset.get_passage(pid)
             return sourceset[passage.source], passage
         except (KeyError, ValueError):
             pass
@@ -141,12 +162,12 @@ class KarabakhMixin:
     def lookup_source(self, loaded: LoadedSources, source_id: str) -> Any | None:
         self.depend(loaded, source_id if source_id in loaded.files else None)
         if source_id in loaded.files:
-            return loaded.sourceset[source_id]
+            return cast(Any, loaded.sourceset)[source_id]
         self.warn(self.unknown_message("source", source_id, loaded), "unknown-passage")
         return None
 
     def unknown_message(self, what: str, wanted: str, loaded: LoadedSources) -> str:
-        sourceset = loaded.sourceset
+        sourceset = cast(Any, loaded.sourceset)
         try:
             close = (
                 sourceset.suggest_source(wanted, n=3)
@@ -166,7 +187,13 @@ class KarabakhMixin:
         passage: Passage,
         typed: str = "",
         verdict: str = Verdict.VERIFIED.value,
+        target: str = "",
+        note: str = "",
     ) -> None:
+        members: tuple[str, ...] = ()
+        if passage.kind is PassageKind.RANGE:
+            sourceset = cast(Any, loaded_sources(self.env.config, self.env.srcdir)).sourceset
+            members = tuple(m.hash for m in sourceset.members(passage.id))
         self.kdomain.note_quote(
             QuoteRecord(
                 docname=self.env.docname,
@@ -180,46 +207,114 @@ class KarabakhMixin:
                 verdict=verdict,
                 hash=passage.hash,
                 text=passage.text,
+                target=target,
+                members=members,
+                note=note,
+            )
+        )
+
+    def record_unmatched(self, anchor: str, typed: str, match: QuoteMatch, target: str) -> None:
+        """A typed quote found nowhere: kept, so the lock keeps its old pin and the page is
+        read again when the sources change."""
+        self.kdomain.note_quote(
+            QuoteRecord(
+                docname=self.env.docname,
+                lineno=self.lineno,
+                anchor=anchor,
+                passage="",
+                paragraphs=(),
+                source=source_of(target) if target else "",
+                kind="verify",
+                typed=typed,
+                verdict=match.verdict.value,
+                target=target,
             )
         )
 
     def match_passage(self, loaded: LoadedSources, match: QuoteMatch) -> tuple[Any, Passage] | None:
         """The source and passage a QuoteMatch points at (None when it points nowhere)."""
-        passage = loaded.sourceset.matched_passage(match)
-        return None if passage is None else (loaded.sourceset[passage.source], passage)
+        passage = match.resolved
+        return None if passage is None else (cast(Any, loaded.sourceset)[passage.source], passage)
 
-    def verify(self, loaded: LoadedSources, typed: str, target: str | None) -> QuoteMatch | None:
-        """Verify a typed quote against ``target`` (passage ID, source ID or None: everywhere)."""
+    def verify(
+        self, loaded: LoadedSources, typed: str, target: str | None, reviewed: str = ""
+    ) -> tuple[QuoteMatch | None, bool]:
+        """Verify a typed quote against ``target`` (passage ID, source ID or None: everywhere).
+
+        With ``reviewed`` (the writer's :reviewed: note) a quote the rules reject is accepted
+        while the passage it was accepted against keeps its text (the lock pins it).
+        """
         source_id = passage_id = None
         if target:
             if ":" in target:
                 found = self.lookup(loaded, target)
                 if found is None:
-                    return None
+                    return None, False
                 passage_id, source_id = found[1].id, found[1].source
             else:
                 if self.lookup_source(loaded, target) is None:
-                    return None
+                    return None, False
                 source_id = target
         else:
             self.depend(loaded, None)
-        match: QuoteMatch = loaded.sourceset.verify(typed, source=source_id, passage=passage_id)
-        if match.verdict is not Verdict.VERIFIED:
-            where = f" (in {target})" if target else ""
-            if match.verdict is Verdict.MISQUOTE and match.passage:
-                self.warn(
-                    f"misquote{where}: “{shorten(typed)}” does not match {match.passage} "
-                    f"({match.reason + ', ' if match.reason else ''}similarity "
-                    f"{match.score:.2f}); diff: {match.diff}",
-                    "misquote",
+        sourceset = cast(Any, loaded.sourceset)
+        match: QuoteMatch = sourceset.verify(typed, source=source_id, passage=passage_id)
+        if match.verdict is Verdict.VERIFIED:
+            if reviewed:
+                logger.info(
+                    f"{self.env.docname}:{self.lineno}: :reviewed: is not needed, the quote "
+                    "verifies",
                 )
-            else:
-                self.warn(
-                    f"misquote{where}: “{shorten(typed)}” was not found in "
-                    f"{target or 'any source'}",
-                    "misquote",
-                )
-        return match
+            return match, False
+        where = f" (in {target})" if target else ""
+        if reviewed:
+            lapsed = review_lapsed(self.env.config, typed, match.resolved)
+            if lapsed is None and match.resolved is not None:
+                return match, True
+            if lapsed is None:
+                lapsed = "it is not found in the source, so there is nothing to accept it against"
+            self.warn(
+                f"the review of “{shorten(typed)}”{where} lapsed: {lapsed}; check the quote "
+                "against the source again and re-pin it with -D karabakh_lock_update=1 "
+                f"(the rules say: {match.reason}; diff: {match.diff})",
+                "misquote",
+            )
+            return match, False
+        if match.verdict is Verdict.MISQUOTE and match.passage:
+            self.warn(
+                f"misquote{where}: “{shorten(typed)}” does not match {match.passage} "
+                f"({match.reason + ', ' if match.reason else ''}similarity "
+                f"{match.score:.2f}); diff: {match.diff}",
+                "misquote",
+            )
+        else:
+            self.warn(
+                f"misquote{where}: “{shorten(typed)}” was not found in {target or 'any source'}",
+                "misquote",
+            )
+        return match, False
+
+
+def review_lapsed(config: Any, typed: str, passage: Passage | None) -> str | None:
+    """Why a reviewed acceptance no longer holds (None: it holds, or it is new).
+
+    The acceptance is the lock's ``REVIEWED`` pin of this quote: it holds while the passage it was
+    accepted against has the same text.  A quote reviewed for the first time holds (the build
+    pins it); with ``karabakh_lock_update`` every review is taken afresh.
+    """
+    path = config.karabakh_lockfile
+    if not path or config.karabakh_lock_update:
+        return None
+    try:
+        lock = read_lock_cached(Path(path))
+    except SourceError:
+        return None  # a broken lock is reported on its own, once
+    entry = lock.entries.get(typed_key(typed))
+    if entry is None or entry.kind is not PinKind.REVIEWED:
+        return None
+    if passage is not None and entry.hash == passage.hash:
+        return None
+    return f"the passage it was accepted against ({entry.passage}) changed since"
 
 
 # --- rendering helpers ------------------------------------------------------------------------
@@ -351,24 +446,40 @@ class QuoteDirective(KarabakhDirective):
 
 
 class VerifyDirective(KarabakhDirective):
-    """``.. karabakh:verify:: [SRC or SRC:p4]`` with the typed quote as body: proved or warned."""
+    """``.. karabakh:verify:: [SRC or SRC:p4]`` with the typed quote as body: proved or warned.
+
+    ``:reviewed: NOTE`` accepts a quote the rules reject (a writer checked it by hand); the
+    acceptance is pinned in the lock with the passage's text and lapses when that text changes.
+    """
 
     required_arguments = 0
     optional_arguments = 1
     has_content = True
+    option_spec: ClassVar[dict[str, Any]] = {
+        **KarabakhDirective.option_spec,
+        "reviewed": directives.unchanged_required,
+    }
 
     def run(self) -> list[nodes.Node]:
         target = self.arguments[0] if self.arguments else None
         typed = " ".join(line.strip() for line in self.content if line.strip())
+        reviewed = " ".join(str(self.options.get("reviewed", "")).split())
+        classes = ["karabakh-quote", "karabakh-verify", *self.options.get("class", [])]
         if not typed:
             self.warn("karabakh:verify needs the quote's text in its body", "usage")
             return self.error_block("[empty quote]")
-        quote = wrapper = nodes.block_quote(classes=["karabakh-quote", "karabakh-verify"])
+        if "reviewed" in self.options and not reviewed:
+            self.warn(
+                ":reviewed: needs a note: who checked the quote, and why it is right", "usage"
+            )
+        quote = wrapper = nodes.block_quote(classes=classes)
         quote += nodes.paragraph(typed, typed)
         self.set_source_info(quote)
         loaded = self.sources()
-        match = self.verify(loaded, typed, target) if loaded is not None else None
-        if match is None:
+        match, accepted = (
+            self.verify(loaded, typed, target, reviewed) if loaded is not None else (None, False)
+        )
+        if loaded is None or match is None:
             quote[0].insert(0, nodes.Text(" "))
             quote[0].insert(0, badge("unchecked", "not checked"))
             wrapper["classes"].append("karabakh-unchecked")
@@ -376,10 +487,18 @@ class VerifyDirective(KarabakhDirective):
         found = self.match_passage(loaded, match)
         anchor = self.serial_anchor("kv", match.passage or target or "quote")
         wrapper["ids"].append(anchor)
-        if match.verdict is Verdict.VERIFIED and found is not None:
+        if (match.verdict is Verdict.VERIFIED or accepted) and found is not None:
             source, passage = found
-            self.record_quote("verify", anchor, source, passage, typed)
-            quote += attribution(source.meta, passage.id, found=target is None or ":" not in target)
+            verdict = REVIEWED if accepted else Verdict.VERIFIED.value
+            self.record_quote(
+                "verify", anchor, source, passage, typed, verdict, target or "", reviewed
+            )
+            if accepted:
+                wrapper["classes"].append("karabakh-reviewed")
+                quote[0].insert(0, nodes.Text(" "))
+                quote[0].insert(0, badge("reviewed", "reviewed"))
+            found_in = target is None or ":" not in target
+            quote += attribution(source.meta, passage.id, found=found_in)
             return [wrapper]
         wrapper["classes"].append("karabakh-misquote")
         label = "misquote" if match.verdict is Verdict.MISQUOTE else "not found"
@@ -389,8 +508,12 @@ class VerifyDirective(KarabakhDirective):
             quote += diff_paragraph(match.diff)
         if found is not None:
             source, passage = found
-            self.record_quote("verify", anchor, source, passage, typed, match.verdict.value)
+            self.record_quote(
+                "verify", anchor, source, passage, typed, match.verdict.value, target or ""
+            )
             quote += attribution(source.meta, passage.id, lead=", closest passage ")
+        else:
+            self.record_unmatched(anchor, typed, match, target or "")
         return [wrapper]
 
 

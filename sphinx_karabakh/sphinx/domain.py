@@ -26,7 +26,6 @@ from sphinx.addnodes import pending_xref
 from sphinx.builders import Builder
 from sphinx.domains import Domain
 from sphinx.environment import BuildEnvironment
-from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
 from sphinx_karabakh.sphinx.passages import (
@@ -38,6 +37,25 @@ from sphinx_karabakh.sphinx.passages import (
 
 #: ``QuoteRecord.kind``/``verdict`` of a quote whose passage ID is unknown (kept for locations).
 UNKNOWN = "unknown"
+#: ``QuoteRecord.verdict`` of a quote the rules reject but a writer accepted (``:reviewed:``).
+REVIEWED = "reviewed"
+#: ``uses`` key of a document that looked in every source (a typed quote without a target).
+ALL_SOURCES = "*"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A warning found while reading a document, kept so that every build says it again.
+
+    Reading happens only for new or changed documents; the findings of the others come from
+    the environment, so a wrong quote fails every build (incremental, cached or parallel) until
+    it is fixed.
+    """
+
+    docname: str
+    lineno: int | None
+    subtype: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -52,9 +70,16 @@ class QuoteRecord:
     source: str
     kind: str  # "quote" | "q" | "verify" | "unknown"
     typed: str = ""  # the writer's text, for typed quotes
-    verdict: str = "verified"  # sources.model.Verdict value
+    verdict: str = "verified"  # sources.model.Verdict value, or REVIEWED
     hash: str = ""  # the passage's content hash when read
     text: str = ""  # the passage's text when read
+    target: str = ""  # what the writer named: a passage, a source, or "" (every source)
+    members: tuple[str, ...] = ()  # a range's member hashes (the lock finds a moved range by them)
+    note: str = ""  # the :reviewed: note of an accepted quote
+
+    @property
+    def failing(self) -> bool:
+        return self.verdict not in ("verified", REVIEWED)
 
 
 @dataclass(frozen=True)
@@ -82,7 +107,7 @@ class Derived:
 
 
 #: Keys of ``data`` that hold per-document facts (cleared and merged by document).
-_PER_DOC = ("quotes", "renders", "annotations", "tables")
+_PER_DOC = ("quotes", "renders", "annotations", "tables", "findings", "uses")
 
 
 class KarabakhDomain(Domain):
@@ -91,17 +116,17 @@ class KarabakhDomain(Domain):
     name = "karabakh"
     label = "sphinx-karabakh"
     object_types: ClassVar[dict[str, Any]] = {}
-    roles: ClassVar[dict[str, Any]] = {
-        "passage": XRefRole(innernodeclass=nodes.literal),
-        "source": XRefRole(innernodeclass=nodes.literal),
-    }
-    data_version = 2
+    roles: ClassVar[dict[str, Any]] = {}  # passage, source: added by quotes.setup (checked)
+    data_version = 3
     initial_data: ClassVar[dict[str, Any]] = {
         "quotes": {},
         "renders": {},
         "annotations": {},
         "tables": {},
+        "findings": {},  # docname -> [Finding]
+        "uses": {},  # docname -> {source ID or ALL_SOURCES: fingerprint when read}
         "derived": None,
+        "sources_fingerprint": "",  # of the whole source set, at the last read
     }
 
     # --- per-document facts -------------------------------------------------------------------
@@ -120,6 +145,43 @@ class KarabakhDomain(Domain):
 
     def note_quote(self, record: QuoteRecord) -> None:
         self.quotes.setdefault(record.docname, []).append(record)
+
+    @property
+    def findings(self) -> dict[str, list[Finding]]:
+        return self.data.setdefault("findings", {})
+
+    def note_finding(self, finding: Finding) -> bool:
+        """Keep a warning for this document (once per place and text); False if already kept."""
+        found = self.findings.setdefault(finding.docname, [])
+        if finding in found:
+            return False
+        found.append(finding)
+        return True
+
+    def all_findings(self) -> list[Finding]:
+        return [
+            f
+            for doc in sorted(self.findings)
+            for f in sorted(self.findings[doc], key=lambda f: (f.lineno or 0, f.subtype))
+        ]
+
+    @property
+    def uses(self) -> dict[str, dict[str, str]]:
+        return self.data.setdefault("uses", {})
+
+    def note_use(self, docname: str, source_id: str, fingerprint: str) -> None:
+        """This document read ``source_id`` (or ALL_SOURCES) as it was at ``fingerprint``."""
+        self.uses.setdefault(docname, {})[source_id] = fingerprint
+
+    def failing_docs(self) -> set[str]:
+        """Documents that hold a quote that is wrong or points nowhere."""
+        out = {doc for doc, recs in self.quotes.items() if any(r.failing for r in recs)}
+        out.update(
+            doc
+            for doc, found in self.findings.items()
+            if any(f.subtype in ("misquote", "unknown-passage", "source") for f in found)
+        )
+        return out
 
     def note_render(self, docname: str, source_id: str) -> None:
         self.renders.setdefault(docname, []).append(source_id)
@@ -159,7 +221,7 @@ class KarabakhDomain(Domain):
             if docname in self.env.all_docs:
                 derived.source_docs[source_id] = docname
         for record in self.all_quotes():
-            if record.kind == UNKNOWN:
+            if record.kind == UNKNOWN or not record.passage:
                 continue
             derived.times_quoted[record.source] = derived.times_quoted.get(record.source, 0) + 1
             for pid in record.paragraphs:

@@ -12,11 +12,10 @@ work (``sphinx_karabakh.sources.display``); its names are re-exported here for t
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sphinx_karabakh.sources.display import (  # re-exported: the stage does the work
     Display,
@@ -28,7 +27,12 @@ from sphinx_karabakh.sources.display import (  # re-exported: the stage does the
     shown_paragraphs,
     source_of,
 )
-from sphinx_karabakh.sources.model import SourceError
+from sphinx_karabakh.sources.ids import anchor_of, source_anchor
+from sphinx_karabakh.sources.model import SourceError, SourceWarning
+
+if TYPE_CHECKING:
+    from sphinx_karabakh.sources.loader import Source
+    from sphinx_karabakh.sources.sourceset import SourceSet
 
 #: How many differently-configured source sets to keep (tests build several projects).
 _CACHE_SIZE = 8
@@ -37,15 +41,22 @@ _CACHE: dict[tuple[str, str], LoadedSources] = {}
 
 @dataclass(frozen=True)
 class LoadedSources:
-    """One load of a sources directory: ``sourceset`` is None when nothing could be loaded."""
+    """One load of a sources directory: ``sourceset`` is None when nothing could be loaded.
+
+    ``fingerprints`` are per source (its metadata and the sha256 of its text), ``fingerprint``
+    the whole set's: a document that quoted a source is read again only when its fingerprint
+    changed -- the content decides, never a file's mtime.
+    """
 
     directory: Path
     metadata: Path
     fingerprint: str
-    sourceset: Any | None  # sphinx_karabakh.sources.SourceSet
+    sourceset: SourceSet | None
     errors: tuple[SourceError, ...] = ()
     files: dict[str, Path] = field(default_factory=dict)  # source ID -> file path
-    has_metadata: bool = False  # does the metadata file exist (a dependency of every quote)?
+    has_metadata: bool = False  # does the metadata file exist?
+    fingerprints: dict[str, str] = field(default_factory=dict)  # source ID -> fingerprint
+    warnings: tuple[SourceWarning, ...] = ()
 
     def source_file(self, source_id: str) -> Path | None:
         return self.files.get(source_id)
@@ -54,48 +65,55 @@ class LoadedSources:
     def ids(self) -> list[str]:
         return list(self.files)
 
+    def fingerprint_of(self, source_id: str) -> str:
+        """A source's fingerprint ("" for one that is not loaded)."""
+        return self.fingerprints.get(source_id, "")
 
-def _fingerprint(directory: Path, metadata: Path) -> str:
-    """Content hash of the metadata file and every regular file of the sources directory."""
+
+def _source_fingerprint(src: Source) -> str:
+    return hashlib.sha256(f"{src.meta!r}\0{src.sha256}".encode()).hexdigest()[:20]
+
+
+def _set_fingerprint(
+    fingerprints: dict[str, str], errors: tuple[SourceError, ...], warnings: tuple[Any, ...]
+) -> str:
     digest = hashlib.sha256()
-    paths = {metadata} if metadata.is_file() else set()
-    if directory.is_dir():
-        paths.update(p for p in directory.iterdir() if p.is_file())
-    for path in sorted(paths):
-        digest.update(str(path).encode())
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"<unreadable>")
-    return digest.hexdigest()
+    for sid, fp in fingerprints.items():
+        digest.update(f"{sid}={fp};".encode())
+    for e in (*errors, *warnings):
+        digest.update(f"!{type(e).__name__}:{e};".encode())
+    return digest.hexdigest()[:20]
 
 
-def _load(directory: Path, metadata: Path, fingerprint: str) -> LoadedSources:
+def _load(directory: Path, metadata: Path) -> LoadedSources:
     """Load leniently: every source that can be read is kept, each one that cannot is an error.
 
-    A broken metadata file still stops everything (there is nothing to go on).
+    A metadata file that cannot be read or parsed still stops everything (nothing to go on).
     """
     from sphinx_karabakh.sources import load_sources  # the stage; imported late on purpose
 
     try:
         sourceset = load_sources(directory, metadata=metadata, strict=False)
     except SourceError as exc:
-        return LoadedSources(directory, metadata, fingerprint, None, (exc,))
-    except (OSError, ValueError, UnicodeError) as exc:  # never crash the build on bad input
+        return LoadedSources(directory, metadata, f"error:{exc}", None, (exc,))
+    except (OSError, ValueError, UnicodeError, RecursionError) as exc:  # never crash the build
         err = SourceError(f"cannot load sources: {exc}", path=metadata)
-        return LoadedSources(directory, metadata, fingerprint, None, (err,))
+        return LoadedSources(directory, metadata, f"error:{err}", None, (err,))
     files = {
         sid: src.path if src.path.is_absolute() else directory / src.path
         for sid, src in sourceset.items()
     }
+    fps = {sid: _source_fingerprint(src) for sid, src in sourceset.items()}
     return LoadedSources(
         directory,
         metadata,
-        fingerprint,
+        _set_fingerprint(fps, sourceset.errors, sourceset.warnings),
         sourceset,
         sourceset.errors,
         files,
         metadata.is_file(),
+        fps,
+        sourceset.warnings,
     )
 
 
@@ -110,15 +128,18 @@ def sources_paths(confdir: str | Path, directory: str | Path, metadata: str) -> 
 
 
 def load_cached(directory: Path, metadata: Path, refresh: bool = False) -> LoadedSources:
-    """The sources under ``directory``; re-read only when their content hash changed."""
+    """The sources under ``directory``; with ``refresh``, read again and compared by content.
+
+    Reading again is cheap (a split source is cached by its content hash); the cached
+    LoadedSources -- with its word index -- is kept when nothing changed.
+    """
     key = (str(directory), str(metadata))
     cached = _CACHE.get(key)
     if cached is not None and not refresh:
         return cached
-    fingerprint = _fingerprint(directory, metadata)
-    if cached is not None and cached.fingerprint == fingerprint:
+    loaded = _load(directory, metadata)
+    if cached is not None and cached.fingerprint == loaded.fingerprint:
         return cached
-    loaded = _load(directory, metadata, fingerprint)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = loaded
@@ -127,16 +148,10 @@ def load_cached(directory: Path, metadata: Path, refresh: bool = False) -> Loade
 
 # --- IDs and anchors ------------------------------------------------------------------------
 
-_ANCHOR_JUNK = re.compile(r"[^A-Za-z0-9_-]+")
-
 
 def anchor_id(passage_id: str) -> str:
     """``legiec-2020:p4.s2`` -> ``legiec-2020-p4-s2`` (the HTML id of a passage on its page)."""
-    return _ANCHOR_JUNK.sub("-", passage_id).strip("-")
-
-
-def source_anchor(source_id: str) -> str:
-    return "source-" + anchor_id(source_id)
+    return anchor_of(passage_id)
 
 
 def loaded_sources(config: Any, confdir: str | Path, refresh: bool = False) -> LoadedSources | None:

@@ -2,18 +2,24 @@
 
 What flows, build by build:
 
-1. ``config-inited``: the ``karabakh_*`` values are checked (a wrong one stops the build with a
-   clear message) and paths made absolute.
-2. ``env-before-read-docs`` (main process): the sources are (re)loaded when their content hash
-   changed; a broken metadata or source file is a ``karabakh.source`` warning, never a crash.
-3. Reading: directives and roles (``directives.py``, ``roles.py``) record per-document facts in
-   the ``karabakh`` domain and note each quoted source file as a dependency of the document.
-4. ``env-updated`` (main process): cross-document results are derived, the lock file is checked
-   for drift (``karabakh.drift``), and the pages whose "quoted in" lists, annotations or counts
-   changed are scheduled for writing.
-5. Writing: ``FillPlaceholders`` turns placeholders into nodes.
-6. ``build-finished`` (main process): the lock file pins every quoted passage and the CSS is
-   copied into ``_static``.
+1. ``config-inited``: the ``karabakh_*`` values are checked (``config.py``: a wrong one stops the
+   build with a clear message), paths made absolute, and a sources directory inside the Sphinx
+   source directory is excluded from the documents.
+2. ``env-get-outdated`` (main process): the sources are read again and compared by content; the
+   documents that read a source whose content changed -- and, when any source changed, those
+   that hold a failing quote -- are read again.  A ``touch`` re-reads nothing.
+3. ``env-before-read-docs``: a broken metadata or source file is a ``karabakh.source`` warning,
+   never a crash.
+4. Reading: directives and roles (``directives.py``, ``roles.py``) record per-document facts in
+   the ``karabakh`` domain: quotes with their verdicts, the sources each document read, and
+   every warning as a *finding*.
+5. ``env-updated`` (main process, every build): cross-document results are derived, every
+   finding of every document is reported again -- so a wrong quote fails each build, whether
+   its document was read this time or not -- and the lock file is checked for drift with the
+   stage's own policy (``sources.lock``, the same as ``sphinx-karabakh lock check``).
+6. Writing: ``FillPlaceholders`` turns placeholders into nodes.
+7. ``build-finished`` (main process): the lock is updated by that policy (written atomically,
+   only pins of quotes that are right) and the CSS is copied into ``_static``.
 """
 
 from __future__ import annotations
@@ -26,11 +32,19 @@ from typing import Any, cast
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import ConfigError
 from sphinx.util import logging
 from sphinx.util.fileutil import copy_asset_file
 
-from sphinx_karabakh.sources.model import Drift, DriftKind, SourceError
+from sphinx_karabakh.sources.lock import (
+    LockError,
+    LockFile,
+    PinRequest,
+    check_lock,
+    typed_key,
+    update_lock,
+)
+from sphinx_karabakh.sources.model import Drift, DriftKind, PinKind, SourceError
+from sphinx_karabakh.sphinx import config as kconfig
 from sphinx_karabakh.sphinx import nodes as knodes
 from sphinx_karabakh.sphinx.directives import (
     AnnotationDirective,
@@ -39,9 +53,16 @@ from sphinx_karabakh.sphinx.directives import (
     SourcesTableDirective,
     VerifyDirective,
 )
-from sphinx_karabakh.sphinx.domain import KarabakhDomain, QuoteRecord
+from sphinx_karabakh.sphinx.domain import (
+    ALL_SOURCES,
+    REVIEWED,
+    UNKNOWN,
+    Finding,
+    KarabakhDomain,
+    QuoteRecord,
+)
 from sphinx_karabakh.sphinx.passages import LoadedSources, loaded_sources
-from sphinx_karabakh.sphinx.roles import QuoteRole, VerifyRole
+from sphinx_karabakh.sphinx.roles import CheckedXRefRole, QuoteRole, VerifyRole
 from sphinx_karabakh.sphinx.transforms import FillPlaceholders
 
 logger = logging.getLogger(__name__)
@@ -49,75 +70,160 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 CSS_FILE = "karabakh.css"
 
-#: name -> (default, rebuild scope, accepted types)
-CONFIG_VALUES: dict[str, tuple[Any, str, tuple[type, ...]]] = {
-    "karabakh_sources": (None, "env", (str, os.PathLike, type(None))),
-    "karabakh_sources_metadata": ("sources.toml", "env", (str,)),
-    "karabakh_lockfile": ("karabakh.lock", "env", (str, os.PathLike, type(None))),
-    "karabakh_lock_update": (False, "env", (bool,)),
-    "karabakh_source_docs": (None, "env", (dict, str, type(None))),
-}
 
-
-def _config_error(name: str, message: str) -> ConfigError:
-    return ConfigError(f"sphinx-karabakh: {name}: {message}")
-
-
-def check_config(app: Sphinx, config: Config) -> None:
-    """``config-inited``: validate every ``karabakh_*`` value; make paths absolute."""
-    for name, (_default, _scope, types) in CONFIG_VALUES.items():
-        value = getattr(config, name)
-        if not isinstance(value, types):
-            allowed = " or ".join("None" if t is type(None) else t.__name__ for t in types)
-            raise _config_error(name, f"expected {allowed}, got {type(value).__name__} {value!r}")
-    confdir = Path(app.confdir)
-    if config.karabakh_sources is not None:
-        directory = (confdir / config.karabakh_sources).resolve()
-        if not directory.is_dir():
-            raise _config_error(
-                "karabakh_sources",
-                f"{directory} is not a directory (relative paths start at {confdir})",
+def _source_docs(value: Any, _ctx: kconfig.Context) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if "{id}" not in value:
+            raise ValueError(
+                f"a pattern must contain '{{id}}', e.g. 'sources/{{id}}'; got {value!r}"
             )
-        config.karabakh_sources = str(directory)
-    if not config.karabakh_sources_metadata.strip():
-        raise _config_error("karabakh_sources_metadata", "must name a file, e.g. 'sources.toml'")
-    if config.karabakh_lockfile is not None:
-        config.karabakh_lockfile = str((confdir / config.karabakh_lockfile).resolve())
-    docs = config.karabakh_source_docs
-    if isinstance(docs, str) and "{id}" not in docs:
-        raise _config_error(
-            "karabakh_source_docs",
-            f"a pattern must contain '{{id}}', e.g. 'sources/{{id}}'; got {docs!r}",
+        return value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or not isinstance(item, str):
+                raise ValueError(f"maps source IDs to docnames (str -> str); got {key!r}: {item!r}")
+        return value
+    raise ValueError("expected a {source ID: docname} dict, a pattern with '{id}', or None")
+
+
+OPTIONS = (
+    kconfig.Option(
+        "karabakh_sources",
+        None,
+        "env",
+        kconfig.path(allow_none=True, must_be_dir=True),
+        "directory with sources.toml and the source files (relative to conf.py)",
+        (str, os.PathLike, type(None)),
+    ),
+    kconfig.Option(
+        "karabakh_sources_metadata",
+        "sources.toml",
+        "env",
+        kconfig.text(allow_empty=False),
+        "the metadata file's name inside karabakh_sources",
+        (str,),
+    ),
+    kconfig.Option(
+        "karabakh_lockfile",
+        "karabakh.lock",
+        "env",
+        kconfig.path(allow_none=True),
+        "the lock file (relative to conf.py); None: no lock",
+        (str, os.PathLike, type(None)),
+    ),
+    kconfig.Option(
+        "karabakh_lock_update",
+        False,
+        "env",
+        kconfig.boolean,
+        "re-pin every quote that is right now (accept drift, renew reviews)",
+        (bool,),
+    ),
+    kconfig.Option(
+        "karabakh_source_docs",
+        None,
+        "env",
+        _source_docs,
+        "which document shows each source: {id: docname} or a pattern like 'sources/{id}'",
+        (dict, str, type(None)),
+    ),
+)
+
+
+def exclude_sources_dir(app: Sphinx, config: Config) -> None:
+    """``config-inited`` (after validation): a sources directory inside the Sphinx source
+    directory holds source files, not documents -- leave it out of the documents."""
+    if not config.karabakh_sources:
+        return
+    srcdir = Path(app.srcdir).resolve()
+    sources = Path(config.karabakh_sources)
+    if sources == srcdir:
+        logger.warning(
+            "karabakh_sources is the Sphinx source directory itself: its .md/.txt files are "
+            "read as documents too; keep the sources in a directory of their own",
+            type="karabakh",
+            subtype="config",
         )
-    if isinstance(docs, dict):
-        for key, value in docs.items():
-            if not isinstance(key, str) or not isinstance(value, str):
-                raise _config_error(
-                    "karabakh_source_docs",
-                    f"maps source IDs to docnames (str -> str); got {key!r}: {value!r}",
-                )
+        return
+    if srcdir not in sources.parents:
+        return
+    pattern = sources.relative_to(srcdir).as_posix()
+    if pattern not in config.exclude_patterns:
+        config.exclude_patterns = [*config.exclude_patterns, pattern]
 
 
 def _sources(app: Sphinx, refresh: bool = False) -> LoadedSources | None:
     return loaded_sources(app.config, app.srcdir, refresh=refresh)
 
 
-def before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Load (or reuse) the sources once per build; report what cannot be read."""
+def _domain(env: BuildEnvironment) -> KarabakhDomain:
+    return cast(KarabakhDomain, env.get_domain("karabakh"))
+
+
+def outdated_by_content(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """``env-get-outdated``: read the sources again; name the documents they make outdated."""
     loaded = _sources(app, refresh=True)
+    domain = _domain(env)
+    if loaded is None:
+        return []
+    out: set[str] = set()
+    for doc, used in domain.uses.items():
+        for sid, fp in used.items():
+            if sid.startswith("?"):  # a link: only whether its target exists matters
+                now = "1" if _exists(loaded, sid[1:]) else ""
+            elif sid == ALL_SOURCES:
+                now = loaded.fingerprint
+            else:
+                now = loaded.fingerprint_of(sid)
+            if now != fp:
+                out.add(doc)
+                break
+    before = domain.data.get("sources_fingerprint", "")
+    if before and before != loaded.fingerprint:
+        out |= domain.failing_docs()  # a change anywhere may fix (or move) a failing quote
+    domain.data["sources_fingerprint"] = loaded.fingerprint
+    return sorted(out & env.found_docs)
+
+
+def _exists(loaded: LoadedSources, what_target: str) -> bool:
+    what, _, target = what_target.partition(":")
+    if loaded.sourceset is None:
+        return False
+    if what == "source":
+        return target in loaded.sourceset
+    try:
+        loaded.sourceset.get_passage(target)
+    except KeyError:
+        return False
+    return True
+
+
+def before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Report what cannot be read in the sources (every build)."""
+    loaded = _sources(app)
     if loaded is None:
         return
     for error in loaded.errors:
-        # "file:line" is taken as is; a bare path would be read as a docname, so it goes
-        # into the message instead.
-        location = f"{error.path}:{error.line}" if error.path and error.line else None
-        where = f"{error.path}: " if error.path and not error.line else ""
-        logger.warning(
-            f"{where}{error.reason} (the build goes on without it)",
-            location=location,
-            type="karabakh",
-            subtype="source",
-        )
+        _warn_located(error, "(the build goes on without it)")
+    for note in loaded.warnings:
+        _warn_located(note, "")
+
+
+def _warn_located(error: SourceError, tail: str) -> None:
+    # "file:line" is taken as is; a bare path would be read as a docname, so it goes into the
+    # message instead.
+    location = f"{error.path}:{error.line}" if error.path and error.line else None
+    where = f"{error.path}: " if error.path and not error.line else ""
+    logger.warning(
+        f"{where}{error.reason}{' ' + tail if tail else ''}",
+        location=location,
+        type="karabakh",
+        subtype="source",
+    )
 
 
 def configured_source_docs(app: Sphinx, loaded: LoadedSources | None) -> dict[str, str]:
@@ -130,101 +236,83 @@ def configured_source_docs(app: Sphinx, loaded: LoadedSources | None) -> dict[st
 
 
 def env_updated(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
-    """Derive cross-document results, check the lock, and name the pages to rewrite."""
-    domain = cast(KarabakhDomain, env.get_domain("karabakh"))
+    """Derive cross-document results, report every finding and the drift, name pages to rewrite."""
+    domain = _domain(env)
     old = domain.data.get("derived")
     before = dict(old.fingerprints) if old is not None else {}
     loaded = _sources(app)
     domain.derive(configured_source_docs(app, loaded))
+    drifted: set[tuple[str, int | None]] = set()
     if loaded is not None and loaded.sourceset is not None:
-        report_drift(app, domain, loaded)
+        drifted = report_drift(app, domain, loaded)
+    report_findings(domain, skip_unknown_at=drifted)
     return domain.docs_to_rewrite(before)
+
+
+def report_findings(domain: KarabakhDomain, skip_unknown_at: set[tuple[str, int | None]]) -> None:
+    """Every kept warning of every document, again (the build is not green while one exists)."""
+    for f in domain.all_findings():
+        if f.subtype == "unknown-passage" and (f.docname, f.lineno) in skip_unknown_at:
+            continue  # the drift warning at this place says more (the passage moved or went)
+        location = (f.docname, f.lineno) if f.lineno else f.docname
+        logger.warning(f.message, location=location, type="karabakh", subtype=f.subtype)
 
 
 # --- the lock file ------------------------------------------------------------------------------
 
 
-def _lockfile_class() -> Any | None:
-    try:
-        from sphinx_karabakh.sources import LockFile  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return LockFile
-
-
-def _load_lock(path: Path) -> Any | None:
-    LockFile = _lockfile_class()
-    if LockFile is None:
-        return None
-    if not path.is_file():
-        return LockFile()
-    try:
-        return LockFile.load(path)
-    except (SourceError, OSError, ValueError) as exc:
-        logger.warning(
-            f"cannot read the lock file: {exc}; it will be rewritten",
-            type="karabakh",
-            subtype="drift",
-        )
-        return LockFile()
-
-
-#: Lock keys of typed quotes start with this; the rest is the typed text.
-TYPED = "typed: "
-
-
 def lock_key(record: QuoteRecord) -> str:
-    """The lock entry of a quote; the entry lists the documents quoting it.
-
-    A quote by ID is pinned under that ID (``legiec-2020:p4``): when the source changes under
-    it, the pin says so until the writer fixes the quote or accepts (``karabakh_lock_update``).
-    A typed quote is pinned under its text (``typed: about 2,000 soldiers``): it is proved
-    again on every build, so while it verifies its pin follows the passage it matches.
-    """
+    """The lock entry of a quote: by ID under the ID, typed under its text (``typed: …``)."""
     if record.kind == "verify":
-        return TYPED + " ".join(record.typed.split())
+        return typed_key(record.typed)
     return record.passage
 
 
-def pinned_records(domain: KarabakhDomain) -> dict[str, list[QuoteRecord]]:
-    """Verified quotes by lock key, in document order."""
-    out: dict[str, list[QuoteRecord]] = {}
-    for record in domain.all_quotes():
-        if record.verdict == "verified":
-            out.setdefault(lock_key(record), []).append(record)
-    return out
+def _read_lock(app: Sphinx) -> LockFile | None:
+    """The lock (empty when there is none yet); None, after a warning, when it is broken."""
+    path = Path(app.config.karabakh_lockfile)
+    try:
+        return LockFile.load(path)
+    except LockError as exc:
+        fix = "it is left as it is; fix it, or re-pin every quote with -D karabakh_lock_update=1"
+        location = f"{exc.path}:{exc.line}" if exc.line else None
+        where = "" if exc.line else f"{path}: "
+        logger.warning(
+            f"{where}{exc.reason}: {fix}", location=location, type="karabakh", subtype="lock"
+        )
+        return None
 
 
-def report_drift(app: Sphinx, domain: KarabakhDomain, loaded: LoadedSources) -> None:
-    """``karabakh.drift`` for each pinned quote whose passage moved, changed or is gone."""
+def report_drift(
+    app: Sphinx, domain: KarabakhDomain, loaded: LoadedSources
+) -> set[tuple[str, int | None]]:
+    """``karabakh.drift`` for each pin of a quote in the documents that moved, changed or went.
+
+    Returns the places warned about.  A typed quote that no longer verifies is a misquote where
+    it is written (one warning per quote and place), so its drift is not said twice.
+    """
     if app.config.karabakh_lockfile is None or app.config.karabakh_lock_update:
-        return  # with lock_update the pins are being refreshed: nothing to report
-    lock = _load_lock(Path(app.config.karabakh_lockfile))
+        return set()  # with lock_update the pins are being refreshed: nothing to report
+    lock = _read_lock(app)
     if lock is None or not lock.entries:
-        return
-    records = pinned_records(domain)
-    for drift in lock.check(loaded.sourceset):
-        if drift.kind is DriftKind.UNCHANGED:
+        return set()
+    records: dict[str, list[QuoteRecord]] = {}
+    for r in domain.all_quotes():
+        records.setdefault(lock_key(r), []).append(r)
+    places: set[tuple[str, int | None]] = set()
+    assert loaded.sourceset is not None
+    for drift in check_lock(lock, loaded.sourceset, keys=records):
+        if not drift.drifted:
             continue
-        if drift.key.startswith(TYPED) and drift.key in records:
-            continue  # the typed quote was proved again this build; its pin follows it
-        if drift.key.startswith(TYPED):
-            quoting = [r for r in domain.all_quotes() if lock_key(r) == drift.key]
-        else:
-            quoting = [r for r in domain.all_quotes() if r.passage == drift.key]
+        quoting = records[drift.key]
+        if drift.pin is not PinKind.PASSAGE and any(r.failing for r in quoting):
+            continue  # already a misquote (or a lapsed review) where it is written
         message = drift_message(drift)
-        locations = {r.docname: (r.docname, r.lineno) for r in reversed(quoting)}
-        for docname in lock.entries[drift.key].docs:
-            if docname in domain.env.all_docs:
-                locations.setdefault(docname, (docname, None))
-        if not locations:
-            logger.warning(
-                f"{message} [lock file {app.config.karabakh_lockfile}]",
-                type="karabakh",
-                subtype="drift",
-            )
-        for docname in sorted(locations):
-            logger.warning(message, location=locations[docname], type="karabakh", subtype="drift")
+        locations = {(r.docname, r.lineno) for r in quoting}
+        for docname, lineno in sorted(locations, key=lambda x: (x[0], x[1] or 0)):
+            logger.warning(message, location=(docname, lineno), type="karabakh", subtype="drift")
+            places.add((docname, lineno))
+    return places
 
 
 def drift_message(drift: Drift) -> str:
@@ -236,43 +324,73 @@ def drift_message(drift: Drift) -> str:
         now = (
             f" (now {drift.new_passage})" if drift.new_passage and drift.new_passage != old else ""
         )
+        why = f"; {drift.reason}" if drift.reason else ""
         return (
             f"quoted passage {old} changed since it was pinned{now}, similarity "
-            f"{drift.similarity:.2f}; diff: {drift.diff}{fix}"
+            f"{drift.similarity:.2f}{why}; diff: {drift.diff}{fix}"
         )
     return f"quoted passage {old} is gone from its source{fix}"
 
 
+def pin_requests(domain: KarabakhDomain, loaded: LoadedSources) -> list[PinRequest]:
+    """Every quote of the documents, as the lock policy needs it."""
+    sourceset = loaded.sourceset
+    assert sourceset is not None
+    out = []
+    for r in domain.all_quotes():
+        if r.kind == UNKNOWN:
+            out.append(PinRequest(r.passage, PinKind.PASSAGE, False, None, docs=(r.docname,)))
+            continue
+        kind = (
+            PinKind.PASSAGE
+            if r.kind != "verify"
+            else PinKind.REVIEWED
+            if r.verdict == REVIEWED
+            else PinKind.TYPED
+        )
+        try:
+            passage = sourceset.get_passage(r.passage)
+        except KeyError:
+            passage = None
+        ok = not r.failing and passage is not None and passage.hash == r.hash
+        out.append(
+            PinRequest(
+                lock_key(r),
+                kind,
+                ok,
+                passage,
+                r.members,
+                r.typed,
+                r.target,
+                r.note,
+                (r.docname,),
+            )
+        )
+    return out
+
+
 def write_lock(app: Sphinx, exc: BaseException | None) -> None:
-    """``build-finished``: pin every verified quote; keep pinned entries unless lock_update."""
+    """``build-finished``: the lock after this build, by the stage's policy (``update_lock``)."""
     if exc is not None or app.config.karabakh_lockfile is None or not app.config.karabakh_sources:
         return
     loaded = _sources(app)
     if loaded is None or loaded.sourceset is None:
         return
     path = Path(app.config.karabakh_lockfile)
-    lock = _load_lock(path)
+    lock = LockFile() if app.config.karabakh_lock_update else _read_lock_quietly(path)
     if lock is None:
-        return
-    domain = cast(KarabakhDomain, app.env.get_domain("karabakh"))
-    records = pinned_records(domain)
-    for key in [k for k in lock.entries if k not in records]:
-        del lock.entries[key]  # the quote is no longer in any document
-    for key, quoting in records.items():
-        entry = lock.entries.get(key)
-        current = quoting[0]
-        follows = key.startswith(TYPED) and (
-            entry is None or (entry.passage, entry.hash) != (current.passage, current.hash)
-        )
-        if entry is None or follows or app.config.karabakh_lock_update:
-            try:
-                passage = loaded.sourceset.get_passage(quoting[0].passage)
-            except (KeyError, ValueError):
-                continue
-            lock.pin(key, passage)
-            entry = lock.entries[key]
-        entry.docs = sorted({r.docname for r in quoting})
-    lock.save(path)  # writes only when the content changed
+        return  # broken: left as it is until the writer re-pins (reported in env-updated)
+    domain = _domain(app.env)
+    new = update_lock(lock, pin_requests(domain, loaded), update=app.config.karabakh_lock_update)
+    if new.entries or path.exists():
+        new.save(path)  # atomic, and only when the content changed
+
+
+def _read_lock_quietly(path: Path) -> LockFile | None:
+    try:
+        return LockFile.load(path)
+    except LockError:
+        return None
 
 
 def copy_static(app: Sphinx, exc: BaseException | None) -> None:
@@ -294,8 +412,7 @@ def build_finished(app: Sphinx, exc: BaseException | None) -> None:
 
 def setup(app: Sphinx) -> None:
     """Register this feature's config values, nodes, directives, roles and events."""
-    for name, (default, scope, types) in CONFIG_VALUES.items():
-        app.add_config_value(name, default, scope, types)
+    kconfig.register(app, OPTIONS)
     for node in knodes.PLACEHOLDERS:
         app.add_node(node, **knodes.VISITORS)
     app.add_node(
@@ -309,9 +426,15 @@ def setup(app: Sphinx) -> None:
     app.add_directive_to_domain("karabakh", "sources-table", SourcesTableDirective)
     app.add_role_to_domain("karabakh", "q", QuoteRole())
     app.add_role_to_domain("karabakh", "verify", VerifyRole())
+    app.add_role_to_domain("karabakh", "passage", CheckedXRefRole("passage"))
+    app.add_role_to_domain("karabakh", "source", CheckedXRefRole("source"))
     app.add_post_transform(FillPlaceholders)
     app.add_css_file(CSS_FILE)
-    app.connect("config-inited", check_config)
+    app.connect("config-inited", exclude_sources_dir, priority=600)
+    app.connect("env-get-outdated", outdated_by_content)
     app.connect("env-before-read-docs", before_read)
     app.connect("env-updated", env_updated)
     app.connect("build-finished", build_finished)
+
+
+__all__ = ["Finding", "lock_key", "setup"]

@@ -1,0 +1,192 @@
+"""One typed configuration: every ``karabakh_*`` value, its default, rebuild scope and validator.
+
+Each feature module lists its values as :class:`Option` objects; ``register`` adds them to Sphinx
+and ``validate`` (connected to ``config-inited``) checks every one with a message that names it.
+A wrong value stops the build with a ``ConfigError`` ("Configuration error: sphinx-karabakh:
+karabakh_linkcheck_ttl: …"), never a traceback: validators raise ``ValueError`` with the reason,
+and the value they return (a path made absolute, a number made a float) replaces the one given.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+
+Validator = Callable[[Any, "Context"], Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a validator may need besides the value: where relative paths start."""
+
+    confdir: Path
+    srcdir: Path
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``karabakh_*`` value (see the module docstring)."""
+
+    name: str
+    default: Any
+    rebuild: str  # "env" when it changes how documents are read, "html"/"" otherwise
+    validate: Validator
+    help: str = ""
+    types: tuple[type, ...] = ()  # what Sphinx is told to expect (for its own type check)
+
+
+OPTIONS: dict[str, Option] = {}
+_CONNECTED: weakref.WeakSet[Sphinx] = weakref.WeakSet()
+
+
+def register(app: Sphinx, options: Iterable[Option]) -> None:
+    """Add the options to Sphinx and validate them all at ``config-inited`` (once per app)."""
+    for opt in options:
+        OPTIONS[opt.name] = opt
+        if opt.name not in app.config.values:
+            app.add_config_value(opt.name, opt.default, opt.rebuild, opt.types)  # type: ignore[arg-type]
+    if app not in _CONNECTED:
+        app.connect("config-inited", validate, priority=100)
+        _CONNECTED.add(app)
+
+
+def validate(app: Sphinx, config: Config) -> None:
+    """``config-inited``: every registered ``karabakh_*`` value checked, in name order."""
+    ctx = Context(Path(app.confdir), Path(app.srcdir))
+    for name in sorted(OPTIONS):
+        opt = OPTIONS[name]
+        value = getattr(config, name, opt.default)
+        try:
+            checked = opt.validate(value, ctx)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"sphinx-karabakh: {name}: {exc} (got {value!r})") from None
+        setattr(config, name, checked)
+
+
+# --- validators --------------------------------------------------------------------------------
+
+
+def _type_name(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def boolean(value: Any, _ctx: Context) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):  # -D name=1 on the command line
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("0", "1", "true", "false", "yes", "no"):
+        return value.strip().lower() in ("1", "true", "yes")
+    raise ValueError(f"expected True or False, not {_type_name(value)}")
+
+
+def number(
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = False,
+    allow_none: bool = False,
+    strict_min: bool = False,
+) -> Validator:
+    """A finite number (an int when ``integer``) within bounds; strings from ``-D`` are parsed."""
+
+    def check(value: Any, _ctx: Context) -> Any:
+        if value is None and allow_none:
+            return None
+        v = value
+        if isinstance(v, str):
+            try:
+                v = int(v) if integer else float(v)
+            except ValueError:
+                raise ValueError(
+                    f"expected {'an integer' if integer else 'a number'}, not the text {value!r}"
+                ) from None
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            kind = "an integer" if integer else "a number"
+            raise ValueError(
+                f"expected {kind}{' or None' if allow_none else ''}, not {_type_name(value)}"
+            )
+        if integer and not isinstance(v, int):
+            if float(v).is_integer():
+                v = int(v)
+            else:
+                raise ValueError("expected an integer")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError("expected a finite number")
+        if minimum is not None and (v <= minimum if strict_min else v < minimum):
+            raise ValueError(f"must be {'more than' if strict_min else 'at least'} {minimum:g}")
+        if maximum is not None and v > maximum:
+            raise ValueError(f"must be at most {maximum:g}")
+        return v
+
+    return check
+
+
+def text(allow_empty: bool = True) -> Validator:
+    def check(value: Any, _ctx: Context) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, not {_type_name(value)}")
+        if not allow_empty and not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    return check
+
+
+def path(allow_none: bool = True, must_be_dir: bool = False, base: str = "confdir") -> Validator:
+    """A path (str or os.PathLike), made absolute from conf.py's directory."""
+
+    def check(value: Any, ctx: Context) -> str | None:
+        if value is None and allow_none:
+            return None
+        if not isinstance(value, str | os.PathLike):
+            raise ValueError(f"expected a path (a string), not {_type_name(value)}")
+        start = ctx.confdir if base == "confdir" else ctx.srcdir
+        resolved = (start / os.fspath(value)).resolve()
+        if must_be_dir:
+            try:
+                is_dir = resolved.is_dir()
+            except OSError as exc:
+                raise ValueError(f"{resolved} cannot be opened: {exc.strerror or exc}") from None
+            if not is_dir:
+                raise ValueError(f"{resolved} is not a directory (relative paths start at {start})")
+        return str(resolved)
+
+    return check
+
+
+def strings(allow_str: bool = False) -> Validator:
+    """A list or tuple of strings (one string too, when ``allow_str``)."""
+
+    def check(value: Any, _ctx: Context) -> list[str]:
+        if isinstance(value, str) and allow_str:
+            return [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError("expected a list of strings")
+        return list(value)
+
+    return check
+
+
+def one_of(*choices: Validator) -> Validator:
+    """The first validator that accepts the value wins; otherwise the first one's message."""
+
+    def check(value: Any, ctx: Context) -> Any:
+        first: Exception | None = None
+        for c in choices:
+            try:
+                return c(value, ctx)
+            except (ValueError, TypeError) as exc:
+                first = first or exc
+        assert first is not None
+        raise first
+
+    return check
