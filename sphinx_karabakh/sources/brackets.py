@@ -27,12 +27,12 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from sphinx_karabakh.sources.vocabulary import (
-    CONJUNCTIONS,
     DETERMINERS,
     FUNCTION_WORDS,
     NEGATION_RX,
     NUMBER_WORDS,
     PRONOUNS,
+    RELATIVES,
     SUBORDINATORS,
 )
 
@@ -73,21 +73,34 @@ def _number_value(token: str) -> str:
     return token.lstrip("0") or "0"
 
 
+_SUFFIXES = ("ings", "ing", "ied", "ies", "ed", "es", "s", "e")
+
+
+def stems(word: str) -> set[str]:
+    """Light stems: the word without one inflectional ending (push/pushing/pushed -> push,
+    use/using -> us, allows -> allow, carries -> carry); a doubled consonant before -ing/-ed
+    gives both readings (running -> runn, run; adding -> add, ad)."""
+    w = word.lower().removesuffix("'s").removesuffix("’s")
+    for suf in _SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= 2:
+            w = w[: -len(suf)]
+            if suf in ("ied", "ies"):
+                return {w + "y"}
+            if suf in ("ing", "ings", "ed") and len(w) >= 3 and w[-1] == w[-2]:
+                return {w, w[:-1]}
+            return {w}
+    return {w}
+
+
 def stem_match(a: str, b: str) -> bool:
-    """Same word, or forms of one (push/pushing/pushed, allow/allows, Russia/Russian)."""
+    """Forms of one word: a shared stem (push/pushing, allow/allows, use/using, add/adding), or
+    a name and its adjective (Russia/Russian).  Licensee/Licensor are not."""
     a, b = a.lower(), b.lower()
     if a == b:
         return True
-    a, b = a.removesuffix("'s").removesuffix("’s"), b.removesuffix("'s").removesuffix("’s")
-    short, long_ = sorted((a, b), key=len)
-    if len(short) < 3:
-        return short == long_
-    # a shared stem of at least four letters, the rest a short ending
-    k = 0
-    while k < len(short) and short[k] == long_[k]:
-        k += 1
-    stem = max(4, len(short) - 2)
-    return k >= min(stem, len(short)) and len(long_) - k <= 4 and len(short) - k <= 2
+    if a + "n" == b or b + "n" == a:
+        return True
+    return any(len(x) >= 2 for x in stems(a) & stems(b))
 
 
 def _is_name(word: str) -> bool:
@@ -157,6 +170,16 @@ def bracket_problem(inserted: str, replaced: str, nearby: str, before_word: str 
     return None
 
 
+def _balanced(text: str) -> bool:
+    depth = 0
+    for i, c in enumerate(text):
+        depth += c == "("
+        depth -= c == ")"
+        if depth == 0 and i < len(text) - 1:
+            return False  # "(a) b (c)" is not one parenthesis
+    return depth == 0
+
+
 def _fold(text: str) -> str:
     return " ".join(w.lower() for w in words(text))
 
@@ -183,8 +206,16 @@ def elision_problem(
 
 
 def _inside_elided_clause(low: str, a: int, b: int, p: int) -> bool:
-    """Is position ``p`` inside a clause wholly left out: delimited by commas (or ; ( )) within
-    the gap ``[a-1, b]`` and opened by a subordinator (``, or if you cannot find …,``)?"""
+    """Is position ``p`` inside an aside wholly left out, which does not negate what is kept?
+
+    Two kinds are: a parenthesis (``(not 3)``, ``(i.e., not inotify-based)``) that is all of the
+    gap, and a clause between commas that offers an alternative or describes (``, or if you
+    cannot find …,``  ``, which did not …,``).  A plain condition (``, if a handler is not
+    provided,``) is not: leaving it out turns "only if" into "always".
+    """
+    gap = low[a:b].strip(" ,;")
+    if gap.startswith("(") and gap.endswith(")") and _balanced(gap):
+        return True
     lo = max(a - 1, 0)
     left = max(low.rfind(c, lo, p) for c in ",;(")
     right_cands = [i for i in (low.find(c, p, b + 1) for c in ",;)") if i >= 0]
@@ -192,9 +223,11 @@ def _inside_elided_clause(low: str, a: int, b: int, p: int) -> bool:
         return False
     right = min(right_cands)
     clause = words(low[left + 1 : right])
-    while clause and clause[0] in CONJUNCTIONS:
-        clause = clause[1:]
-    if not clause or clause[0] not in SUBORDINATORS:
+    if not clause:
+        return False
+    alternative = clause[0] == "or" and len(clause) > 1 and clause[1] in SUBORDINATORS
+    relative = clause[0] in RELATIVES
+    if not (alternative or relative):
         return False
     # the clause is all that is elided around the negation: no other negation-bearing text
     # of the gap's kept sentence lies outside it

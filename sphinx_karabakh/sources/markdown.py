@@ -116,29 +116,30 @@ def markdown_text(raw: str) -> Normalized:
 
 
 def _content_map(
-    raw: str, lines: list[tuple[int, int]], first_line: int, content: str
+    raw: str, lines: list[tuple[int, int]], first_line: int, last_line: int, content: str
 ) -> Normalized:
-    """Map the inline token's ``content`` (its lines, markers and indentation stripped) to raw."""
+    """Map the inline token's ``content`` (its lines, markers and indentation stripped) to raw.
+
+    Each content line is the end of a raw line of the block (lines ``first_line`` up to
+    ``last_line``); lines that are all white space (stripped by the parser) are stepped over.
+    """
     b = _Builder()
-    pos = 0
+    j = first_line
+    prev_end: int | None = None
     for i, cline in enumerate(content.split("\n")):
+        while j < last_line and j + 1 < len(lines) and cline and cline not in raw[slice(*lines[j])]:
+            j += 1
+        ls, le = lines[min(j, len(lines) - 1)]
         if i:
-            ls, le = lines[first_line + i - 1] if first_line + i - 1 < len(lines) else (0, 0)
-            nxt = lines[first_line + i][0] if first_line + i < len(lines) else le
-            b.put("\n", le, nxt)
-            pos += 1
-        if first_line + i >= len(lines):
-            b.put(cline, len(raw), len(raw))
-            pos += len(cline)
-            continue
-        ls, le = lines[first_line + i]
+            b.put("\n", prev_end if prev_end is not None else ls, ls)
         line = raw[ls:le]
         k = len(line) - len(cline) if line.endswith(cline) else line.rfind(cline)
         if cline and k >= 0 and line[k : k + len(cline)] == cline:
             b.copy(raw, ls + k, ls + k + len(cline))
         else:  # tabs expanded or the like: the whole line stands for it
             b.put(cline, ls, le)
-        pos += len(cline)
+        prev_end = le
+        j += 1
     return _make("".join(b.pieces), b.segs)
 
 
@@ -146,17 +147,35 @@ def _block(raw: str, lines: list[tuple[int, int]], tok: Any, kind: str) -> MdBlo
     content: str = tok.content
     if not content.strip():
         return None
-    first = tok.map[0]
-    cmap = _content_map(raw, lines, first, content)
+    first, last_line = tok.map
+    cmap = _content_map(raw, lines, first, last_line, content)
     ext, links = _walk(content, tok.children or [])
     text = compose(ext, cmap)
     if not text.text.strip():
         return None
-    ls, _ = lines[first]
-    start = ls + (len(raw[ls : lines[first][1]]) - len(raw[ls : lines[first][1]].lstrip()))
-    last = min(first + content.count("\n"), len(lines) - 1)
-    end = lines[last][0] + len(raw[lines[last][0] : lines[last][1]].rstrip())
+    start = text.raw_start(0)
+    ls = _line_start(lines, start)
+    start = ls + (len(raw[ls:start]) - len(raw[ls:start].lstrip()))  # markers included
+    last_char = text.raw_end(len(text.text))
+    end = _line_end(raw, lines, max(last_char - 1, start))
     return MdBlock(kind, start, max(end, start), text, tuple(links))
+
+
+def _line_start(lines: list[tuple[int, int]], offset: int) -> int:
+    from bisect import bisect_right
+
+    k = bisect_right([s for s, _ in lines], offset) - 1
+    return lines[max(k, 0)][0]
+
+
+def _line_end(raw: str, lines: list[tuple[int, int]], offset: int) -> int:
+    """End of the line holding ``offset``, trailing white space left out (a closing ``#`` of a
+    heading stays out only when the text ends before it)."""
+    from bisect import bisect_right
+
+    k = max(bisect_right([s for s, _ in lines], offset) - 1, 0)
+    ls, le = lines[k]
+    return ls + len(raw[ls:le].rstrip())
 
 
 def _walk(content: str, children: list[Any]) -> tuple[Normalized, list[Link]]:

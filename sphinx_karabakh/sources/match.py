@@ -31,7 +31,12 @@ from sphinx_karabakh.sources.brackets import (
     words,
 )
 from sphinx_karabakh.sources.model import QuoteMatch, Verdict
-from sphinx_karabakh.sources.normalize import Normalized, fold_quote_marks, normalize
+from sphinx_karabakh.sources.normalize import (
+    Normalized,
+    _lower_same_length,
+    fold_quote_marks,
+    normalize,
+)
 from sphinx_karabakh.sources.passages import sentence_spans
 from sphinx_karabakh.sources.vocabulary import EDITORIAL_MARKS, NEGATION_RX, NEGATIONS
 
@@ -51,7 +56,6 @@ _ELISION = re.compile(r"\[ ?\.\.\.\.? ?\]|\( ?\.\.\.\.? ?\)|\.\.\.")
 _BRACKET = re.compile(r"\[[^\[\]]{0,80}\]")
 _ATTACHED_BRACKET = re.compile(r"\[([^\[\]\s]{1,3})\](?=\w)|(?<=\w)\[([^\[\]\s]{1,3})\]")
 _EDGE_PUNCT = " .,;:'"
-_MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*\)")
 _INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 #: The most source text a bracket between two fragments may stand for.
 INSERTION_CHARS = 80
@@ -105,8 +109,9 @@ class TypedQuote:
     tail: str | None = None  # a bracket after the last one
     _needles: tuple[str, ...] = field(default=(), repr=False, compare=False)
     _patterns: tuple[re.Pattern[str] | None, ...] = field(default=(), repr=False, compare=False)
-    #: the same quote with its brackets read as text (a source may have "[online]" itself)
-    literal: TypedQuote | None = field(default=None, repr=False, compare=False)
+    #: other readings of the same typed text, tried when this one does not verify: its brackets
+    #: as text (a source may have "[online]" itself), its Markdown read (``*emphasis*`` typed)
+    variants: tuple[TypedQuote, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def simple(self) -> bool:
@@ -135,12 +140,14 @@ def _hyphen_pattern(needle: str) -> re.Pattern[str] | None:
     return re.compile("(-?)".join(re.escape(p) for p in parts))
 
 
-def parse_quote(typed: str, brackets: bool = True) -> TypedQuote:
-    """Normalise a typed quote and split it at elisions and (unless not ``brackets``) brackets."""
-    # Markdown a quote may carry when copied from a Markdown source: [text](url) and **bold**
-    typed_plain = _MD_LINK.sub(r"\1", typed).replace("**", "")
-    typed_plain = EDITORIAL_MARKS.sub(" ", typed_plain)  # [sic], [emphasis added]: no text
-    text = normalize(typed_plain).text
+def parse_quote(typed: str, brackets: bool = True, markdown: bool = False) -> TypedQuote:
+    """Normalise a typed quote and split it at elisions and (unless not ``brackets``) brackets.
+
+    The quote is read as plain text; when it verifies no other way, as Markdown too
+    (``markdown``), and with its brackets as text (see ``TypedQuote.variants``).
+    """
+    typed_plain = EDITORIAL_MARKS.sub(" ", typed)  # [sic], [emphasis added]: no text
+    text = normalize(typed_plain, markdown=markdown).text
     text = fold_quote_marks(text)
     text = _strip_enclosing_quotes(text)
     text = _ATTACHED_BRACKET.sub(lambda m: m.group(1) or m.group(2), text)
@@ -190,10 +197,17 @@ def parse_quote(typed: str, brackets: bool = True) -> TypedQuote:
         pending = None
     tail = pending.text if pending is not None and pending.kind == "insert" and fragments else None
     n_words = sum(len(_WORD.findall(f)) for f in fragments)
-    needles = tuple(f.lower() for f in fragments)
-    literal = None
-    if brackets and (lead is not None or tail is not None or any(g.kind == "insert" for g in gaps)):
-        literal = parse_quote(typed, brackets=False)
+    needles = tuple(_lower_same_length(f) for f in fragments)
+    variants: list[TypedQuote] = []
+    if brackets and not markdown:
+        if _MARKUP_CHARS.search(typed_plain):
+            md = parse_quote(typed, markdown=True)
+            if md.fragments != tuple(fragments) or md.gaps != tuple(gaps):
+                variants.append(md)
+                variants.extend(md.variants)
+        has_brackets = lead is not None or tail is not None or any(g.kind == "insert" for g in gaps)
+        if has_brackets:
+            variants.append(parse_quote(typed, brackets=False))
     return TypedQuote(
         typed,
         tuple(fragments),
@@ -203,8 +217,13 @@ def parse_quote(typed: str, brackets: bool = True) -> TypedQuote:
         tail,
         needles,
         tuple(_hyphen_pattern(n) for n in needles),
-        literal,
+        tuple(variants),
     )
+
+
+#: Characters of Markdown a writer may type in a quote (``*emphasis*``, ````code````,
+#: ``[text](url)``, ``\\*``); a quote with any of them is also read as Markdown.
+_MARKUP_CHARS = re.compile(r"[*_`\\&<]|\]\(")
 
 
 def _strip_enclosing_quotes(text: str) -> str:
@@ -370,11 +389,19 @@ def _sentence_at(t: Target, pos: int) -> tuple[int, int]:
 
 
 def _nearby(t: Target, g_start: int, g_end: int) -> str:
-    """Where a bracket's referent may be named: the text before the target, and the target up
-    to the end of the bracket's sentence, without the replaced words themselves."""
-    _, s_end = _sentence_at(t, g_start)
+    """Where a bracket's referent may be named: before the bracket, in its own sentence and the
+    sentence before it (which may end the previous passage).  A pronoun points back, and not
+    far: what is named after it, or two sentences up, is not taken for its referent."""
+    s_start, _ = _sentence_at(t, g_start)
     text = t.norm.text
-    return f"{t.before} {text[:g_start]} {text[g_end : max(s_end, g_end)]}"
+    prev = [(a, b) for a, b in t.sentences if b <= s_start]
+    if prev:
+        before = text[prev[-1][0] : g_start]
+    else:
+        before_spans = sentence_spans(t.before) if t.before else []
+        last = t.before[before_spans[-1][0] :] if before_spans else ""
+        before = f"{last} {text[s_start:g_start]}"
+    return before
 
 
 def _edge_candidates(t: Target, pos: int, leading: bool) -> list[tuple[int, int]]:
@@ -569,9 +596,9 @@ def match_targets(q: TypedQuote, targets: Sequence[Target]) -> QuoteMatch:
         return QuoteMatch(Verdict.NOT_FOUND, q.typed, reason="the quote is empty")
     misquote: QuoteMatch | None = None
     for t in targets:
-        if q.literal is not None:  # the brackets are the source's own
-            for hit in find_exact(q.literal, t.norm):
-                if judge_hit(q.literal, t, hit) is None:
+        for variant in q.variants:  # another reading of the same text that is faithful
+            for hit in find_exact(variant, t.norm):
+                if judge_hit(variant, t, hit) is None:
                     start, end = t.norm.raw_span(hit.spans[0][0], hit.spans[-1][1])
                     return QuoteMatch(
                         Verdict.VERIFIED, q.typed, t.source, t.passage, start, end, 1.0

@@ -54,11 +54,6 @@ PRONOUNS = frozenset(
         "who",
         "whom",
         "whose",
-        "what",
-        "there",
-        "here",
-        "one",
-        "ones",
         "itself",
         "himself",
         "herself",
@@ -95,7 +90,9 @@ _FUNCTION = (
     "than as if then also too very just only even both either is are was were be been being "
     "am has have had having do does did done 's s"
 )
-FUNCTION_WORDS = frozenset(_FUNCTION.split()) | PRONOUNS | DETERMINERS
+#: Words like pronouns that refer to nothing a bracket could name ("There is", "one may").
+NON_REFERRING = frozenset(["there", "here", "what", "one", "ones"])
+FUNCTION_WORDS = frozenset(_FUNCTION.split()) | PRONOUNS | DETERMINERS | NON_REFERRING
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -147,3 +144,5 @@ SUBORDINATORS = frozenset(
     ]
 )
 CONJUNCTIONS = frozenset(["and", "or", "but"])
+#: A clause opened by one of these describes; leaving it out whole negates nothing kept.
+RELATIVES = frozenset(["which", "who", "whom", "whose"])
