@@ -79,9 +79,11 @@ def test_rst_source_page_anchors_every_passage_and_sentence(app):
         assert f"alpha-p{n}" in alpha.ids
     assert {"alpha-p2-s1", "alpha-p2-s2", "alpha-p2-s3"} <= set(alpha.ids)
     assert 'href="#alpha-p2"' in alpha.html and "¶ alpha:p2</a>" in alpha.html
-    # Markdown: the link's text stays, its URL and the markup go; headings/items get a kind.
-    assert "signed a trilateral statement ending the war" in alpha.html
-    assert "example.org/statement" not in alpha.html
+    # Markdown: the markup goes, a link stays a link; headings/items get a kind.
+    assert (
+        'signed a <a class="karabakh-source-link reference external" '
+        'href="https://example.org/statement">trilateral statement</a> ending the war'
+    ) in alpha.html
     assert "**" not in body(app, "alpha")
     assert "karabakh-passage-heading" in alpha.html and "karabakh-passage-item" in alpha.html
     # metadata header
@@ -307,16 +309,31 @@ def test_source_docs_pattern(app):
 
 
 def test_markdown_display_keeps_text_and_maps_offsets():
+    from sphinx_karabakh.sources import source_from_text
+    from sphinx_karabakh.sources.display import display_paragraph
     from sphinx_karabakh.sources.model import SourceMeta
     from sphinx_karabakh.sphinx.passages import display
 
     md = SourceMeta(id="m", file="m.md", format="markdown")
     raw = "## A *big* [link](http://x.org/a_b) and **bold** `code`"
     shown = display(md, raw, base=100)
-    assert (shown.text, shown.kind) == ("A big link and bold code", "heading")
+    assert shown.text == "A big link and bold code"
     assert shown.cut(100 + raw.index("[link"), 100 + raw.index(" and")) == "link"
-    item = display(md, "- one item with snake_case_name and 2*3*4")
-    assert (item.text, item.kind) == ("one item with snake_case_name and 2*3*4", "item")
+    src = source_from_text(
+        raw
+        + "\n\n- one item with snake_case_name and 2*3=6, 2 * 3 * 4\n\n[x](javascript:alert(1)) and"
+        " [y](#) and [z](mailto:a@b.org)\n",
+        md,
+    )
+    heading, item, links = (display_paragraph(src, p) for p in src.paragraphs)
+    assert (heading.text, heading.kind) == ("A big link and bold code", "heading")
+    assert heading.links == ((6, 10, "http://x.org/a_b"),)
+    assert (item.text, item.kind) == ("one item with snake_case_name and 2*3=6, 2 * 3 * 4", "item")
+    # only links that may be links: javascript: is not one (the parser leaves it as text), a
+    # placeholder is shown as text
+    assert links.text == "[x](javascript:alert(1)) and y and z"
+    z = links.text.index("z")
+    assert links.links == ((z, z + 1, "mailto:a@b.org"),)
     text = SourceMeta(id="t", file="t.txt", format="text")
     assert display(text, "**kept** as [is](x)").text == "**kept** as [is](x)"
 

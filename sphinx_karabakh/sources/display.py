@@ -9,7 +9,6 @@ No Sphinx here; the Sphinx layer turns the strings into nodes.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from sphinx_karabakh.sources.model import Passage, SourceMeta
+from sphinx_karabakh.urls import safe_href
 
 if TYPE_CHECKING:
     from sphinx_karabakh.sources.loader import Source
@@ -62,29 +62,47 @@ class Display:
     """A passage as shown: ``text`` with ``offsets[i]`` = raw index of ``text[i]``.
 
     Plain text shown whole maps one-to-one: its offsets are a ``range`` (no list per paragraph).
+    ``links`` are ``(start, end, href)`` spans of ``text`` (Markdown links whose href may be a
+    link: http(s), mailto or relative, never a placeholder such as ``#``).
     """
 
     text: str
     offsets: Sequence[int]
-    kind: str = "paragraph"  # "paragraph" | "heading" | "item"
+    kind: str = "paragraph"  # "paragraph" | "heading" | "item" | "quote" | "footnote"
+    links: tuple[tuple[int, int, str], ...] = ()
+
+    def index(self, raw: int) -> int:
+        """The shown position of raw offset ``raw`` (the first shown character at or after it)."""
+        return bisect_left(self.offsets, raw)
 
     def cut(self, raw_start: int, raw_end: int) -> str:
         """The shown text of the raw span ``[raw_start, raw_end)`` (e.g. one sentence)."""
         # offsets only grow (markup is dropped, never reordered): two bisections find the span
-        return self.text[bisect_left(self.offsets, raw_start) : bisect_left(self.offsets, raw_end)]
+        return self.text[self.index(raw_start) : self.index(raw_end)]
 
 
-_MD_PATTERNS = (
-    re.compile(r"!?\[(?P<keep>[^\]\n]*)\]\([^)\n]*\)"),  # links and images: keep the text
-    re.compile(r"\*\*(?P<keep>[^*\n]+)\*\*"),  # bold
-    re.compile(r"__(?P<keep>[^_\n]+)__"),
-    re.compile(r"(?<![\w*])\*(?P<keep>[^*\s][^*\n]*?)\*(?![\w*])"),  # italic
-    re.compile(r"(?<!\w)_(?P<keep>[^_\s][^_\n]*?)_(?!\w)"),
-    re.compile(r"`(?P<keep>[^`\n]+)`"),  # code
-)
-_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+")
-_MD_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
-_MD_QUOTE = re.compile(r"^[ \t]*>[ \t]?")
+def _linkable(href: str) -> str | None:
+    target = safe_href(href)
+    if target is None or target.strip() in ("", "#", "#!"):
+        return None
+    return target
+
+
+def display_paragraph(source: Source, para: Passage) -> Display:
+    """How a paragraph of ``source`` is shown: a Markdown paragraph as the parser read it (markup
+    dropped, escapes decoded, links kept), plain text as it is with page furniture left out."""
+    md = source.shown(para.id)
+    if md is None:
+        return display(source.meta, para.text, base=para.start, leave_out=left_out(source, para.id))
+    ext, links = md
+    offsets = [ext.raw_start(i) for i in range(len(ext.text))]
+    for i in range(1, len(offsets)):  # a joined part's separator maps back: keep it in order
+        if offsets[i] < offsets[i - 1]:
+            offsets[i] = offsets[i - 1]
+    kept = tuple(
+        (lk.start, lk.end, href) for lk in links if (href := _linkable(lk.href)) is not None
+    )
+    return Display(ext.text, offsets, source.kind_of(para.id), kept)
 
 
 def left_out(source: Source, passage_id: str) -> list[tuple[int, int]]:
@@ -103,54 +121,29 @@ def left_out(source: Source, passage_id: str) -> list[tuple[int, int]]:
 
 
 def display(
-    meta: SourceMeta | None, raw: str, base: int = 0, leave_out: list[tuple[int, int]] = ()
+    meta: SourceMeta | None, raw: str, base: int = 0, leave_out: Sequence[tuple[int, int]] = ()
 ) -> Display:
-    """Shown text of ``raw`` (which starts at file offset ``base``).
+    """Shown text of plain ``raw`` (which starts at file offset ``base``), page furniture
+    (``leave_out``, raw spans) dropped; whitespace runs collapse in HTML anyway.
 
-    Plain text is shown as is (whitespace runs collapse in HTML anyway). For Markdown the markup
-    is dropped and its text kept: ``[text](url)`` -> ``text``, ``**b**`` -> ``b``, a heading's
-    ``#`` and a list item's marker at the start of a line (the passage kind says which it was).
+    Markdown is shown from the parser's reading instead (``display_paragraph``); a Markdown
+    snippet given here is read by the parser too.
     """
-    if not leave_out and (meta is None or meta.format != "markdown"):
+    if meta is not None and meta.format == "markdown":
+        from sphinx_karabakh.sources.markdown import markdown_text
+
+        ext = markdown_text(raw)
+        offsets = [base + ext.raw_start(i) for i in range(len(ext.text))]
+        return Display(ext.text, offsets)
+    if not leave_out:
         return Display(raw, range(base, base + len(raw)))
     drop = [False] * len(raw)
     for start, end in leave_out:  # furniture: keep one whitespace character in its place
         first = start - base + (1 if raw[start - base : start - base + 1].isspace() else 0)
         for i in range(max(first, 0), min(end - base, len(raw))):
             drop[i] = True
-    if meta is None or meta.format != "markdown":
-        text = "".join(c for c, d in zip(raw, drop, strict=True) if not d)
-        return Display(text, tuple(base + i for i, d in enumerate(drop) if not d))
-    kind = "paragraph"
-    pos = 0
-    for line in raw.splitlines(keepends=True):
-        for pattern, line_kind in ((_MD_HEADING, "heading"), (_MD_ITEM, "item"), (_MD_QUOTE, "")):
-            m = pattern.match(line)
-            if m:
-                for i in range(pos + m.start(), pos + m.end()):
-                    drop[i] = True
-                if pos == 0 and line_kind:
-                    kind = line_kind
-                break
-        if kind == "heading" and pos == 0:
-            stripped = line.rstrip()
-            closing = re.search(r"[ \t]+#+$", stripped)
-            if closing:
-                for i in range(pos + closing.start(), pos + len(stripped)):
-                    drop[i] = True
-        pos += len(line)
-    for pattern in _MD_PATTERNS:
-        for m in pattern.finditer(raw):
-            if drop[m.start()] or drop[m.end() - 1]:
-                continue
-            keep_start, keep_end = m.span("keep")
-            for i in range(m.start(), keep_start):
-                drop[i] = True
-            for i in range(keep_end, m.end()):
-                drop[i] = True
     text = "".join(c for c, d in zip(raw, drop, strict=True) if not d)
-    offsets = tuple(base + i for i, d in enumerate(drop) if not d)
-    return Display(text, offsets, kind)
+    return Display(text, tuple(base + i for i, d in enumerate(drop) if not d))
 
 
 def shown_paragraphs(source: Source, passage: Passage) -> list[str]:
@@ -158,7 +151,7 @@ def shown_paragraphs(source: Source, passage: Passage) -> list[str]:
     meta = source.meta
     out = []
     for para in source.overlapping(passage.start, passage.end):
-        shown = display(meta, para.text, base=para.start, leave_out=left_out(source, para.id))
+        shown = display_paragraph(source, para)
         text = shown.cut(max(para.start, passage.start), min(para.end, passage.end)).strip()
         if text:
             out.append(" ".join(text.split()))

@@ -20,6 +20,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from sphinx_karabakh.sources.display import display_paragraph
 from sphinx_karabakh.sources.ids import PassageId
 from sphinx_karabakh.sources.lock import read_lock_cached, typed_key
 from sphinx_karabakh.sources.model import (
@@ -52,8 +53,6 @@ from sphinx_karabakh.sphinx.passages import (
     LoadedSources,
     anchor_id,
     covered_paragraphs,
-    display,
-    left_out,
     loaded_sources,
     shown_paragraphs,
     source_anchor,
@@ -575,9 +574,7 @@ class SourceDirective(KarabakhDirective):
         return fields
 
     def passage(self, source: Any, para: Passage) -> nodes.Node:
-        shown = display(
-            source.meta, para.text, base=para.start, leave_out=left_out(source, para.id)
-        )
+        shown = display_paragraph(source, para)
         anchor = anchor_id(para.id)
         box = nodes.container(
             classes=["karabakh-passage", f"karabakh-passage-{shown.kind}"],
@@ -595,22 +592,53 @@ class SourceDirective(KarabakhDirective):
         text = passage_text(classes=["karabakh-passage-text"])
         text += link
         # Few nodes per passage (a handbook has thousands): the space after the permalink, any
-        # text before the first sentence and every sentence (up to the next) are one Text; the
-        # HTML writer marks the sentences from the offsets kept beside it.
+        # text before the first sentence and every sentence (up to the next) are one Text, cut
+        # only where a link of the source starts or ends; the HTML writer marks the sentences
+        # from the offsets kept beside it.
         sentences = source.sentences(para.id)
-        first = sentences[0].start if sentences else para.end
-        pieces = [" " + shown.cut(para.start, first).lstrip()]
-        size = len(pieces[0])
-        cuts = []
+        first = shown.index(sentences[0].start) if sentences else len(shown.text)
+        lead = len(shown.text[:first]) - len(shown.text[:first].lstrip())
+        ranges = [(lead, first)]
         for i, sentence in enumerate(sentences):
-            end = sentences[i + 1].start if i + 1 < len(sentences) else para.end
-            cuts.append((size, anchor_id(sentence.id)))
-            pieces.append(shown.cut(sentence.start, max(sentence.end, end)))
-            size += len(pieces[-1])
-        text += nodes.Text("".join(pieces))
+            end = shown.index(sentences[i + 1].start) if i + 1 < len(sentences) else len(shown.text)
+            ranges.append((shown.index(sentence.start), max(end, shown.index(sentence.end))))
+        pieces: list[tuple[int, int]] = []
+        cuts = []
+        size = 1  # the space after the permalink
+        for k, (a, z) in enumerate(ranges):
+            if k:
+                cuts.append((size, anchor_id(sentences[k - 1].id)))
+            pieces.append((a, z))
+            size += max(z - a, 0)
+        text += nodes.Text(" ")
+        text.extend(_with_links(shown, pieces))
         text["sentences"] = cuts
         box += text
         return box
+
+
+def _with_links(shown: Any, pieces: list[tuple[int, int]]) -> list[nodes.Node]:
+    """The shown text of ``pieces`` as Text nodes, with the source's links as references (split
+    where a piece ends, so no node crosses a sentence)."""
+    out: list[nodes.Node] = []
+    buf: list[str] = []
+    for a, z in pieces:
+        pos = a
+        for ls, le, href in shown.links:
+            lo, hi = max(ls, a), min(le, z)
+            if lo >= hi or lo < pos:
+                continue
+            buf.append(shown.text[pos:lo])
+            if buf and "".join(buf):
+                out.append(nodes.Text("".join(buf)))
+            buf = []
+            label = shown.text[lo:hi]
+            out.append(nodes.reference(label, label, refuri=href, classes=["karabakh-source-link"]))
+            pos = hi
+        buf.append(shown.text[pos:z] if z > pos else "")
+    if "".join(buf):
+        out.append(nodes.Text("".join(buf)))
+    return out
 
 
 class AnnotationDirective(KarabakhDirective):

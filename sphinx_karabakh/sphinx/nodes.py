@@ -45,30 +45,58 @@ PLACEHOLDERS: tuple[type[nodes.Element], ...] = (
 class passage_text(nodes.paragraph):
     """A passage's shown text on its source page, sentences marked without a node each.
 
-    Children: the permalink (a reference) and one Text of the shown text. Attribute
-    ``sentences``: ``[(offset into that text, anchor), …]``, where each sentence starts. The HTML
-    writer wraps each sentence in ``<span class="karabakh-sentence" id=anchor>``; other writers
-    see a paragraph (Sphinx looks visitors up along the class's bases). A source page holds
-    thousands of sentences: a node each would multiply every later pass over the doctree.
+    Children: the permalink (a reference), then Text nodes and the source's own links
+    (references), none of which crosses a sentence.  Attribute ``sentences``: ``[(offset, anchor),
+    …]``, where each sentence starts in the text after the permalink.  The HTML writer wraps each
+    sentence in ``<span class="karabakh-sentence" id=anchor>``; other writers see a paragraph
+    (Sphinx looks visitors up along the class's bases).  A source page holds thousands of
+    sentences: a node each would multiply every later pass over the doctree.
     """
 
 
 def visit_passage_text_html(self: Any, node: passage_text) -> None:
-    """``<p>`` permalink, lead text, one span per sentence ``</p>`` (the text escaped)."""
-    if len(node) != 2 or not isinstance(node[1], nodes.Text):
+    """``<p>`` permalink, lead text, one span per sentence ``</p>`` (text escaped, links kept)."""
+    if not len(node) or not isinstance(node[0], nodes.reference):
         self.visit_paragraph(node)  # not the shape made by the directive: a paragraph
         return
     self.body.append(self.starttag(node, "p", ""))
     node[0].walkabout(self)
-    text = node[1].astext()
-    cuts = node.get("sentences", [])
-    self.body.append(self.encode(text[: cuts[0][0] if cuts else len(text)]))
-    for k, (start, anchor) in enumerate(cuts):
-        end = cuts[k + 1][0] if k + 1 < len(cuts) else len(text)
-        self.body.append(
-            f'<span class="karabakh-sentence" id="{html.escape(anchor, quote=True)}">'
-            f"{self.encode(text[start:end])}</span>"
-        )
+    cuts = list(node.get("sentences", []))
+    k = 0
+    pos = 0
+    opened = False
+
+    def open_span(anchor: str) -> None:
+        nonlocal opened
+        if opened:
+            self.body.append("</span>")
+        self.body.append(f'<span class="karabakh-sentence" id="{html.escape(anchor, quote=True)}">')
+        opened = True
+
+    for child in node.children[1:]:
+        text = child.astext()
+        if isinstance(child, nodes.Text):
+            i = 0
+            while i < len(text) or (k < len(cuts) and cuts[k][0] <= pos + i and not text):
+                while k < len(cuts) and cuts[k][0] <= pos + i:
+                    open_span(cuts[k][1])
+                    k += 1
+                end = len(text) if k >= len(cuts) else min(len(text), cuts[k][0] - pos)
+                self.body.append(self.encode(text[i:end]))
+                i = end
+                if not text:
+                    break
+        else:
+            while k < len(cuts) and cuts[k][0] <= pos:
+                open_span(cuts[k][1])
+                k += 1
+            child.walkabout(self)
+        pos += len(text)
+    while k < len(cuts):  # sentences with no text left (should not happen): keep their anchors
+        open_span(cuts[k][1])
+        k += 1
+    if opened:
+        self.body.append("</span>")
     self.body.append("</p>\n")
     raise nodes.SkipNode
 
