@@ -19,7 +19,7 @@ FEATURES = (
 )
 
 #: Bump when the shape of anything stored in the environment changes.
-ENV_VERSION = 3  # 3: findings and content fingerprints in the domain, no source mtimes
+ENV_VERSION = 4  # 4: source passages carry their Markdown links
 
 
 def setup(app: Any) -> dict[str, Any]:
