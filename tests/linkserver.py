@@ -36,7 +36,9 @@
     /goto/ID?to=URL       302 to URL (any URL: another host, a refused address, ...)
 
 As a forward proxy (``proxy=True``): a request in absolute form (``GET http://host:port/path``)
-is counted in ``proxied`` (the absolute URLs) and answered from ``/path`` as above.  With
+is counted in ``proxied`` (the absolute URLs) and answered from ``/path`` as above; ``CONNECT
+host:port`` (counted as ``"CONNECT host:port"``) opens a tunnel to host:port (resolved in this
+process, so through ``FakeDNS``; bounded to 30 s).  With
 ``tls=(certfile, keyfile)`` it serves HTTPS and records the SNI names it was asked for in
 ``sni_names``; ``host_headers`` records every ``Host`` header.
 
@@ -55,6 +57,7 @@ import hashlib
 import ipaddress
 import math
 import random
+import select
 import socket
 import ssl
 import sys
@@ -258,6 +261,9 @@ class LinkServer:
 
             def do_GET(self) -> None:
                 server._handle(self, head=False)
+
+            def do_CONNECT(self) -> None:
+                server._tunnel(self)
 
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
@@ -509,6 +515,36 @@ class LinkServer:
             self.hooks[parts[1]]()
             return self._send(h, 200, page_html(parts[1]), head=head)
         return self._send(h, 404, b"<html><body>not found</body></html>\n", head=head)
+
+    def _tunnel(self, h: BaseHTTPRequestHandler) -> None:
+        """A proxy's CONNECT: relay bytes both ways until one side closes (at most 30 s)."""
+        h.close_connection = True
+        if not self.proxy:
+            return self._send(h, 405, b"not a proxy\n", "text/plain")
+        with self.lock:
+            self.proxied.append(f"CONNECT {h.path}")
+        name, _, port = h.path.rpartition(":")
+        try:
+            upstream = socket.create_connection((name.strip("[]"), int(port)), timeout=5)
+        except (OSError, ValueError):
+            return self._send(h, 502, b"cannot connect\n", "text/plain")
+        h.send_response(200, "Connection established")
+        h.end_headers()
+        ends = [h.connection, upstream]
+        end = time.monotonic() + 30
+        try:
+            while time.monotonic() < end and not self._stop_event.is_set():
+                ready, _, _ = select.select(ends, [], [], 0.2)
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return None
+                    (upstream if sock is h.connection else h.connection).sendall(data)
+        except OSError:
+            return None
+        finally:
+            upstream.close()
+        return None
 
     def _trickle(
         self, h: BaseHTTPRequestHandler, body: bytes, head: bool, *, headers_too: bool

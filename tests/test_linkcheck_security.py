@@ -239,6 +239,37 @@ def test_proxy_is_pinned_and_the_target_is_still_judged(monkeypatch):
         assert set(targets) == {("127.0.0.1", proxy.port)} and len(targets) >= 2  # pooled, parallel
 
 
+def test_https_through_a_proxy_tunnel_is_pinned_too(monkeypatch, tls_files):
+    """HTTPS through HTTPS_PROXY: CONNECT to the pinned proxy address, TLS to the target's name
+    inside the tunnel; a target that resolves to the metadata address is refused, no CONNECT."""
+    for var in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_files / "ca.pem"))
+    tls = (str(tls_files / "srv.pem"), str(tls_files / "srv.key"))
+    with (
+        LinkServer("127.0.0.1", tls=tls, delay_s=0.2) as target,
+        LinkServer("127.0.0.1", proxy=True) as proxy,
+    ):
+        monkeypatch.setenv("HTTPS_PROXY", f"http://proxy.test:{proxy.port}")
+        answers = {
+            "proxy.test": [["127.0.0.1"], [METADATA]],
+            "secure.test": [["127.0.0.1"]],
+            "evil.test": [[METADATA]],
+        }
+        with FakeDNS(answers) as dns:
+            mark = connects.mark()
+            urls = [target.url(f"/delay/t{i}", host="secure.test") for i in range(4)]
+            results, _ = check([*urls, "https://evil.test/latest/"], per_host=4)
+            assert dns.calls["proxy.test"] == 1
+        by = {r.url: r for r in results}
+        assert all(by[u].verdict is Verdict.OK for u in urls), [by[u].reason for u in urls]
+        assert by["https://evil.test/latest/"].verdict is Verdict.REFUSED
+        assert {p for p in proxy.proxied} == {f"CONNECT secure.test:{target.port}"}
+        assert "secure.test" in target.sni_names
+        # the checker connects to the proxy; the proxy (a thread here) to the target
+        assert set(connects.since(mark)) == {("127.0.0.1", proxy.port), ("127.0.0.1", target.port)}
+
+
 def test_socks_proxy_is_refused_with_a_reason(monkeypatch, server):
     monkeypatch.setenv("HTTP_PROXY", "socks5://127.0.0.1:9")
     monkeypatch.delenv("NO_PROXY", raising=False)

@@ -420,14 +420,13 @@ class Checker:
         from sphinx_karabakh.linkcheck.transport import PinnedAdapter, Watchdog
 
         s = requests.Session()
-        # Without proxy variables in the environment, skip requests' per-request environment
-        # look-ups (proxies, netrc): a large share of its CPU time per request.  A CA bundle named
-        # in the environment is still used, as requests would.
+        # Without proxy variables in the environment, skip the per-request proxy look-up (a large
+        # share of requests' CPU time per request).  A CA bundle named in the environment is used,
+        # as requests itself would.
         s.trust_env = bool(urllib.request.getproxies())
-        if not s.trust_env:
-            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            if bundle:
-                s.verify = bundle
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            s.verify = bundle
         c = self.config
         adapter = PinnedAdapter(
             self.resolver,
