@@ -115,6 +115,22 @@ def test_a_report_that_fails_at_the_end_does_not_stop_the_others(tmp_path, serve
     assert ET.parse(keep / "r.xml").getroot().find("testsuite").get("tests") == "2"
 
 
+def test_builder_writes_the_other_reports_when_one_cannot_be_written(
+    make_app, tmp_path, rootdir, server
+):
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-citecheck-interrupt", src)
+    (src / "index.rst").write_text(f"Reports\n=======\n\n`ok <{server.url('/page/br')}>`_\n")
+    app = make_app("citecheck", srcdir=src, freshenv=True)
+    (Path(app.outdir) / "output.json").mkdir(parents=True)  # a directory in the way
+    app.build()
+    warnings = app._warning.getvalue()
+    assert "cannot write the report" in warnings and "output.json" in warnings
+    assert "[karabakh.link]" in warnings
+    assert read_report(Path(app.outdir) / "output.jsonl")[0]["verdict"] == "ok"
+    assert (Path(app.outdir) / "junit.xml").is_file()
+
+
 # ----------------------------------------------------------------------------- Ctrl-C
 
 
