@@ -197,6 +197,14 @@ def host_key(name: str) -> str:
     return key
 
 
+def _same_address(name: str, address: str) -> bool:
+    """Is ``name`` the address itself (an address literal, in any spelling of it)?"""
+    try:
+        return ipaddress.ip_address(name) == ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+
+
 class Resolver:
     """Looks each name up once per run (thread-safe) and judges every address of the answer."""
 
@@ -234,7 +242,7 @@ class Resolver:
             for address in addresses:
                 why = self.policy.refusal(address)
                 if why:
-                    shown = "" if host_key(address) == name else f"{name} resolves to "
+                    shown = "" if _same_address(name, address) else f"{name} resolves to "
                     allow = self.policy.how_to_allow(why)
                     hint = f"; allow with {allow}" if allow.startswith("--") else ""
                     return Resolution(

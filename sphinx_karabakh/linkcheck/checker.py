@@ -939,13 +939,16 @@ class Checker:
             resp = self._send(method, current, (min(c.connect_timeout, budget), budget), proxy)
         except requests.exceptions.RequestException as exc:
             if watch.expired or isinstance(exc, requests.exceptions.Timeout):
-                kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else ""
                 out.error = "timeout"
-                out.reason = (
-                    f"connect timeout after {min(c.connect_timeout, budget):g} s ({method} {current})"
-                    if kind
-                    else f"timeout: no complete answer within {budget:g} s ({method} {current})"
-                )
+                if (
+                    isinstance(exc, requests.exceptions.ConnectTimeout)
+                    and budget > c.connect_timeout
+                ):
+                    out.reason = (
+                        f"connect timeout after {c.connect_timeout:g} s ({method} {current})"
+                    )
+                else:
+                    out.reason = self._timeout_reason(budget, f"{method} {current}")
                 return True
             refused = _find_exc(exc, "AddressRefused")
             if refused is not None:
@@ -1087,25 +1090,28 @@ class Checker:
                 )
             ):
                 out.error = "timeout"
-                out.reason = (
-                    f"timeout: no complete answer within {budget:g} s (the body was still "
-                    f"arriving after {out.bytes_read} bytes)"
+                out.reason = self._timeout_reason(
+                    budget, f"the body was still arriving after {out.bytes_read} bytes"
                 )
             elif isinstance(exc, requests.exceptions.ContentDecodingError):
                 encoding = resp.headers.get("Content-Encoding", "")
                 out.error = "body"
                 out.reason = (
                     f"the body cannot be decoded (Content-Encoding {encoding or 'none'}): "
-                    f"{_exc_reason(exc)}"
+                    f"{_innermost(exc)}"
                 )
             else:
+                cut = _find_exc(exc, "IncompleteRead")
+                got = out.bytes_read + _int(getattr(cut, "partial", 0))
                 length = resp.headers.get("Content-Length")
-                expected = f" of the {length} announced" if length else ""
+                if length:
+                    how = f"{got} of the {length} bytes announced arrived"
+                elif "chunked" in resp.headers.get("Transfer-Encoding", "").lower():
+                    how = f"the chunked stream ended in the middle of a chunk, after {got} bytes"
+                else:
+                    how = f"after {got} bytes: {_exc_reason(exc)}"
                 out.error = "body"
-                out.reason = (
-                    f"the body was cut off after {out.bytes_read} bytes{expected} "
-                    f"({_exc_reason(exc)})"
-                )
+                out.reason = f"the body was cut off ({how})"
         finally:
             if finished:
                 try:
@@ -1120,6 +1126,13 @@ class Checker:
         out.ids = set(scanner.ids) | {unquote(i) for i in scanner.ids}
         if task.want_text:
             out.text = scanner.text()
+
+    def _timeout_reason(self, budget: float, what: str) -> str:
+        """Why a request ran out of time: its own bound, or the global deadline that cut it."""
+        c = self.config
+        if budget < c.timeout and c.deadline is not None:
+            return f"global deadline ({c.deadline:g} s) reached while checking ({what})"
+        return f"timeout: no complete answer within {budget:g} s ({what})"
 
     def _resolve(self, url: str, host: Host) -> Resolution:
         """The host's DNS answer for this run, judged by the address policy (looked up once)."""
@@ -1276,6 +1289,22 @@ def _exc_reason(exc: BaseException) -> str:
     s = str(exc)
     m = re.search(r"\] ([^'\")]+)", s)
     return f"{type(exc).__name__}: {(m.group(1) if m else s)[:200]}"
+
+
+def _innermost(exc: BaseException) -> str:
+    """The message of the deepest exception inside ``exc`` (e.g. zlib's own words)."""
+    e = exc
+    for _ in range(16):
+        inner = [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        nxt = inner[0] if inner else e.__cause__ or e.__context__
+        if nxt is None:
+            break
+        e = nxt
+    return str(e)[:200]
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
 
 
 def _port(url: str) -> int:
