@@ -327,6 +327,7 @@ class LinkServer:
         head: bool = False,
         extra: dict | None = None,
     ) -> None:
+        self._answered(h)
         h.send_response(status)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(body)))
@@ -348,6 +349,7 @@ class LinkServer:
             self.total += 1
             self.inflight += 1
             self.peak_inflight = max(self.peak_inflight, self.inflight)
+        h._inflight = True  # type: ignore[attr-defined]
         try:
             if path.startswith("/goto/"):
                 from urllib.parse import parse_qs, urlsplit
@@ -358,6 +360,13 @@ class LinkServer:
         except (BrokenPipeError, ConnectionResetError):
             h.close_connection = True
         finally:
+            self._answered(h)
+
+    def _answered(self, h: BaseHTTPRequestHandler) -> None:
+        """The request is no longer in flight once its answer starts: a client that has the
+        answer must never see the server still counting it (that would overcount the peak)."""
+        if getattr(h, "_inflight", False):
+            h._inflight = False  # type: ignore[attr-defined]
             with self.lock:
                 self.inflight -= 1
 
