@@ -464,8 +464,7 @@ class LinkServer:
             h.send_header("Content-Type", ctype)
             h.send_header("Transfer-Encoding", "chunked")
             h.end_headers()
-            if head:
-                h.wfile.write(b"0\r\n\r\n")
+            if head:  # a HEAD answer has no body, not even the last chunk
                 return None
             chunk = (b"<p>huge body " + b"x" * 240 + b"</p>\n") * 256  # ~64 KiB
             left = self.huge_bytes
@@ -502,8 +501,7 @@ class LinkServer:
             h.send_header("Content-Type", "text/html; charset=utf-8")
             h.send_header("Transfer-Encoding", "chunked")
             h.end_headers()
-            if head:
-                h.wfile.write(b"0\r\n\r\n")
+            if head:  # a HEAD answer has no body, not even the last chunk
                 return None
             half = body[: len(body) // 2]
             h.wfile.write(f"{len(half):x}\r\n".encode() + half + b"\r\n")
