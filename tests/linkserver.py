@@ -28,6 +28,7 @@
     /trickle-body/ID      headers at once, then the body one byte every ``trickle_s`` seconds
                           (both stop after ``trickle_max_s`` or when the client hangs up)
     /cut-headers/ID       "HTTP/1.1 200 OK" and one header, then the connection is closed
+    /bad-status/ID        a status line that is not HTTP ("0"), then the connection is closed
     /truncated/ID         Content-Length larger than the body sent, then the connection closed
     /chunk-cut/ID         a chunked HTML body cut off before its last chunk
     /bad-gzip/ID          Content-Encoding: gzip with a body that is not gzip
@@ -480,6 +481,10 @@ class LinkServer:
             return None
         if kind in ("trickle-head", "trickle-body") and len(parts) == 2:
             return self._trickle(h, page_html(parts[1]), head, headers_too=kind == "trickle-head")
+        if kind == "bad-status" and len(parts) == 2:
+            h.wfile.write(b"0\r\n\r\n")
+            h.close_connection = True
+            return None
         if kind == "cut-headers" and len(parts) == 2:
             h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
             h.wfile.flush()

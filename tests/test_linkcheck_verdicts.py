@@ -82,6 +82,14 @@ def test_connection_closed_in_the_middle_of_the_headers_is_broken(server):
     assert r.verdict is Verdict.BROKEN and "middle of the response headers" in r.reason
 
 
+def test_a_status_line_that_is_not_http_is_broken_with_its_reason(server):
+    """http.client closes the connection while it reads the status line; the response must still
+    close cleanly (it once raised 'I/O operation on closed file', a checker error)."""
+    (r,) = check([server.url("/bad-status/b1")])
+    assert r.verdict is Verdict.BROKEN and "not an HTTP answer (status line '0" in r.reason
+    assert "checker error" not in r.reason
+
+
 @pytest.mark.parametrize("code", [199, 101, 102, 103])
 def test_informational_status_as_final_answer_is_broken(server, code):
     (r,) = check([server.url(f"/status/{code}/i")])

@@ -1273,6 +1273,8 @@ def _exc_reason(exc: BaseException) -> str:
     """A one-line reason for a failed request: the innermost cause that says what happened."""
     for name, fmt in (
         ("HeadersCutOff", "{}"),
+        ("RemoteDisconnected", "the server closed the connection without an answer"),
+        ("BadStatusLine", "not an HTTP answer (status line {})"),
         ("SSLCertVerificationError", "TLS certificate not accepted: {}"),
         ("NameResolutionError", "{}"),
         ("ConnectionRefusedError", "connection refused"),
@@ -1284,6 +1286,8 @@ def _exc_reason(exc: BaseException) -> str:
         e = _find_exc(exc, name)
         if e is not None:
             text = getattr(e, "verify_message", None) or str(e)
+            if name == "BadStatusLine" and e.args:
+                text = repr(e.args[0])[:80]
             text = re.sub(r"^<[^>]*>: ", "", text)  # urllib3's "<Connection object at 0x..>: "
             return fmt.format(text)[:200]
     s = str(exc)
