@@ -195,10 +195,10 @@ def test_prechecks_send_nothing(server):
     assert got == [
         Verdict.PLACEHOLDER,
         Verdict.PLACEHOLDER,
-        Verdict.PLACEHOLDER,
+        Verdict.REFUSED,  # javascript: cannot become a link: a failing verdict (issue 9)
         Verdict.MALFORMED,
         Verdict.MALFORMED,
-        Verdict.SKIPPED,
+        Verdict.REFUSED,  # ftp: neither
         Verdict.OK,
         Verdict.MALFORMED,
         Verdict.MALFORMED,
@@ -211,7 +211,9 @@ def test_prechecks_send_nothing(server):
 @pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x"])
 def test_link_local_refused_without_request(url):
     r = one(url)
-    assert r.verdict is Verdict.SKIPPED and "link-local" in r.reason and "refused" in r.reason
+    assert r.verdict is Verdict.REFUSED and "refused" in r.reason
+    assert ("link-local" if "fe80" in url else "cloud-metadata") in r.reason
+    assert is_failure(r.verdict)
     assert r.status is None  # decided before any connection (there is no such host here)
 
 

@@ -162,14 +162,14 @@ def test_url_list(tmp_path):
 @pytest.mark.parametrize(
     ("url", "verdict"),
     [
-        ("javascript:alert(1)", Verdict.PLACEHOLDER),
+        ("javascript:alert(1)", Verdict.REFUSED),
         ("#top", Verdict.PLACEHOLDER),
         ("https://", Verdict.MALFORMED),
         ("https://exa_mple..org/", Verdict.MALFORMED),
         ("http://example.org:0/", Verdict.MALFORMED),
         ("http://example.org:99999/", Verdict.MALFORMED),
         ("www.example.org/x", Verdict.MALFORMED),
-        ("gopher://example.org/", Verdict.SKIPPED),
+        ("gopher://example.org/", Verdict.REFUSED),
         ("mailto:a@example.org,b@example.org?subject=x", Verdict.OK),
         ("mailto:", Verdict.MALFORMED),
         ("https://例え.jp/パス", None),

@@ -16,7 +16,15 @@ Redirects are followed by hand (``allow_redirects=False``) up to ``max_redirects
 detected, each hop classified permanent (301/308) or temporary (302/303/307).  429 and 503 with
 ``Retry-After`` (seconds or HTTP date) are retried after the wait when it fits in
 ``retry_after_max`` (429 without the header: exponential back-off); when it does not, the verdict
-is ``rate-limited``.  Hosts that resolve to link-local addresses are refused without a request.
+is ``rate-limited``.
+
+Where requests go (``address.py``, ``transport.py``): every host name is looked up once per run and
+every address of the answer judged by the address policy (link-local, cloud-metadata, unspecified
+and the like refused; loopback and private allowed unless configured otherwise); a refused URL
+gets ``refused`` without a connection, and the connection of an allowed one is made to an address
+of that same answer (never to a second DNS answer), for every redirect hop alike.  Concurrency is
+limited per host name and per resolved address (``host aliases`` share one limit).  Every request
+has a total time bound, ``timeout`` (connect, headers and body together), kept by a watchdog.
 """
 
 from __future__ import annotations
@@ -25,23 +33,26 @@ import codecs
 import functools
 import heapq
 import re
-import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from sphinx_karabakh.linkcheck.classify import is_link_local, precheck
+from sphinx_karabakh.linkcheck.address import AddressPolicy, Resolution, Resolver
+from sphinx_karabakh.linkcheck.classify import precheck
 from sphinx_karabakh.linkcheck.config import CheckConfig, is_failure  # noqa: F401  (re-exported)
 from sphinx_karabakh.linkcheck.model import CheckResult, Hyperlink, Verdict
 
 if TYPE_CHECKING:
     import requests
+
+    from sphinx_karabakh.linkcheck.cache import Cache
+    from sphinx_karabakh.linkcheck.transport import Watch, Watchdog
 else:
     requests: Any = None  # imported on first use: a run answered from the cache never loads it
 
@@ -67,11 +78,16 @@ class DeadlineReached(Exception):
     """The global deadline passed before a request could start."""
 
 
+#: The reason of every URL left without a verdict by Ctrl-C.
+INTERRUPTED = "not checked: interrupted (Ctrl-C)"
+
+
 # --------------------------------------------------------------------------- per-host limiter
 
 
 class Host:
-    """One object per host (``host:port``): concurrency, pacing, back-off, in-flight de-dup."""
+    """One object per host (``host:port``): concurrency, pacing, back-off, in-flight de-dup.
+    (Requests to several names of one server also share an ``Endpoint`` limit.)"""
 
     def __init__(self, name: str, limit: int, min_interval: float = 0.0) -> None:
         self.name = name
@@ -86,10 +102,7 @@ class Host:
         self.active = 0
         self.peak = 0  # most requests in flight at once (for tests and stats)
         self.requests = 0
-        self.addresses: list[str] | None = None  # resolved once
-        self.resolve_error = ""
-        self.refusal = ""  # why requests to this host are refused (link-local), "" if they are not
-        self.resolve_lock = threading.Lock()
+        self.resolution: Resolution | None = None  # the host name's DNS answer, judged (once)
 
     def acquire(self, deadline: float | None) -> None:
         """Take a slot (semaphore), then wait for this host's pacing (min interval + back-off)."""
@@ -136,6 +149,32 @@ class Host:
                 self.backoff = 0.0
                 self._next_start = min(self._next_start, time.monotonic() + self.min_interval)
                 self._cond.notify_all()
+
+
+class Endpoint:
+    """The concurrency limit of one resolved address and port: requests to several names of one
+    server (host aliases) share it, on top of each name's ``Host`` limit."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self._sem = threading.BoundedSemaphore(max(1, limit))
+        self._lock = threading.Lock()
+        self.active = 0
+        self.peak = 0  # most requests in flight at once (for tests and stats)
+
+    def acquire(self, deadline: float | None) -> None:
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self._sem.acquire(timeout=timeout):
+            raise DeadlineReached
+        with self._lock:
+            self.active += 1
+            if self.active > self.peak:
+                self.peak = self.active
+
+    def release(self) -> None:
+        with self._lock:
+            self.active -= 1
+        self._sem.release()
 
 
 # --------------------------------------------------------------------------- page parsing
@@ -352,10 +391,11 @@ class _Scheduler:
 class Checker:
     """Checks links concurrently; see the module docstring for the flow."""
 
-    def __init__(self, config: CheckConfig | None = None, cache=None) -> None:
+    def __init__(self, config: CheckConfig | None = None, cache: Cache | None = None) -> None:
         self.config = config or CheckConfig()
-        self.cache = cache  # linkcheck.cache.Cache or None
+        self.cache = cache
         self._hosts: dict[str, Host] = {}
+        self._endpoints: dict[str, Endpoint] = {}  # address:port -> its limit (host aliases)
         self._hosts_lock = threading.Lock()
         self._stop = threading.Event()
         self._ignore = [re.compile(p) for p in self.config.ignore]
@@ -363,21 +403,33 @@ class Checker:
         self._session: requests.Session | None = None
         self._headers: dict[str, str] = {}
         self._claim_lock = threading.Lock()  # page claims and parked flows (in-flight de-dup)
+        c = self.config
+        self.resolver = Resolver(
+            AddressPolicy(c.allow_link_local, c.refuse_private, c.refuse_loopback)
+        )
+        self._watchdog: Watchdog | None = None
+        self._proxy_cache: dict[tuple[str, str], str | None] = {}
         self.processes_used = 1  # worker processes of the last ``check`` (1: this process only)
-        self.interrupted = False  # Ctrl-C cut the last multi-process ``check`` short
+        self.interrupted = False  # Ctrl-C cut the last ``check`` short (every URL has a verdict)
 
     def _make_session(self) -> requests.Session:
         _load_requests()
-        from requests.adapters import HTTPAdapter
-
-        s = requests.Session()
-        # Without proxy variables in the environment, skip requests' per-request environment
-        # look-ups (proxies, netrc): a large share of its CPU time per request.
+        import os
         import urllib.request
 
+        from sphinx_karabakh.linkcheck.transport import PinnedAdapter, Watchdog
+
+        s = requests.Session()
+        # Without proxy variables in the environment, skip the per-request proxy look-up (a large
+        # share of requests' CPU time per request).  A CA bundle named in the environment is used,
+        # as requests itself would.
         s.trust_env = bool(urllib.request.getproxies())
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            s.verify = bundle
         c = self.config
-        adapter = HTTPAdapter(
+        adapter = PinnedAdapter(
+            self.resolver,
             pool_connections=1024,  # host pools kept (an evicted pool loses its connections)
             pool_maxsize=max(1, min(c.per_host, c.workers)),  # connections per host pool
             pool_block=False,
@@ -392,6 +444,7 @@ class Checker:
                 "Accept-Encoding": "gzip, deflate",
             }
         )
+        self._watchdog = Watchdog()
         return s
 
     @property
@@ -399,12 +452,14 @@ class Checker:
         """The pooled session, made on first use (so cache-only runs never import requests)."""
         if self._session is None:
             self._session = self._make_session()
-            self._headers = dict(self._session.headers)
+            self._headers = {k: str(v) for k, v in self._session.headers.items()}
         return self._session
 
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
+        if self._watchdog is not None:
+            self._watchdog.close()
 
     def host(self, url: str) -> Host:
         key = _host_key(url)
@@ -414,9 +469,22 @@ class Checker:
                 h = self._hosts[key] = Host(key, self.config.per_host, self.config.min_interval)
             return h
 
+    def endpoint(self, address: str, port: int) -> Endpoint:
+        """The limit of one resolved address and port (shared by every name of that server)."""
+        key = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+        e = self._endpoints.get(key)
+        if e is None:
+            with self._hosts_lock:
+                e = self._endpoints.setdefault(key, Endpoint(key, self.config.per_host))
+        return e
+
     @property
     def hosts(self) -> dict[str, Host]:
         return dict(self._hosts)
+
+    @property
+    def endpoints(self) -> dict[str, Endpoint]:
+        return dict(self._endpoints)
 
     # ------------------------------------------------------------------ public entry point
 
@@ -431,7 +499,11 @@ class Checker:
         ``on_result(result)`` (and ``on_link(link, result)``) are called once per distinct link
         object, in this thread, as verdicts are decided.  With ``config.processes`` other than 1
         and enough pages on several hosts, the network checks run in worker processes
-        (``linkcheck.shard``); prechecks, the cache, the callbacks stay in this process."""
+        (``linkcheck.shard``); prechecks, the cache, the callbacks stay in this process.
+
+        Ctrl-C (``KeyboardInterrupt`` in this thread) ends the check at once: every link without a
+        verdict yet gets ``unchecked`` ("interrupted"), ``self.interrupted`` is set, and the
+        results are returned as usual -- the caller writes its reports and decides how to end."""
         links = list(links)
         t_start = time.monotonic()
         c = self.config
@@ -453,48 +525,60 @@ class Checker:
             if on_link is not None:
                 on_link(h, r)
 
-        tasks: dict[str, _PageTask] = {}
-        for h in links:
-            if id(h) in seen:  # the same object twice: one check, one result for both places
-                continue
-            seen.add(id(h))
-            pre = self._precheck(h.url)
-            if pre is not None:
-                emit(h, self._result(h, pre[0], reason=pre[1]))
-                continue
-            if self.cache is not None:
-                hit = self.cache.get(h.url, h.expected_passages)
-                if hit is not None:
-                    emit(
-                        h,
-                        self._result(
-                            h, hit.verdict, hit.status, hit.final_url, hit.reason, cached=True
-                        ),
-                    )
+        try:
+            tasks: dict[str, _PageTask] = {}
+            for h in links:
+                if id(h) in seen:  # the same object twice: one check, one result for both places
                     continue
-            key = page_key(h.url)
-            t = tasks.get(key)
-            if t is None:
-                t = tasks[key] = _PageTask(key, key, [], False, set(), False)
-            t.links.append(h)
-            frag = _fragment(h.url)
-            if frag is not None:
-                t.anchors.add(frag)
-            if h.expected_passages:
-                t.want_text = True
-            t.need_body = bool(t.anchors) or t.want_text
+                seen.add(id(h))
+                pre = self._precheck(h.url)
+                if pre is not None:
+                    emit(h, self._result(h, pre[0], reason=pre[1]))
+                    continue
+                if self.cache is not None:
+                    hit = self.cache.get(h.url, h.expected_passages)
+                    if hit is not None:
+                        emit(
+                            h,
+                            self._result(
+                                h, hit.verdict, hit.status, hit.final_url, hit.reason, cached=True
+                            ),
+                        )
+                        continue
+                key = page_key(h.url)
+                t = tasks.get(key)
+                if t is None:
+                    t = tasks[key] = _PageTask(key, key, [], False, set(), False)
+                t.links.append(h)
+                frag = _fragment(h.url)
+                if frag is not None:
+                    t.anchors.add(frag)
+                if h.expected_passages:
+                    t.want_text = True
+                t.need_body = bool(t.anchors) or t.want_text
 
-        if tasks:
-            by_host: dict[str, list[_PageTask]] = {}
-            for t in tasks.values():
-                by_host.setdefault(_host_key(t.url), []).append(t)
-            from sphinx_karabakh.linkcheck.shard import plan_processes
+            if tasks:
+                by_host: dict[str, list[_PageTask]] = {}
+                for t in tasks.values():
+                    by_host.setdefault(_host_key(t.url), []).append(t)
+                from sphinx_karabakh.linkcheck.shard import plan_processes
 
-            n = plan_processes(c, len(tasks), len(by_host))
-            if n > 1:
-                self._run_sharded(by_host, n, emit)
-            else:
-                self._run_tasks(_round_robin(list(tasks.values())), emit)
+                n = plan_processes(c, len(tasks), len(by_host))
+                if n > 1:
+                    self._run_sharded(by_host, n, emit)
+                else:
+                    self._run_tasks(_round_robin(list(tasks.values())), emit)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            self._stop.set()
+        if self.interrupted:
+            reported: set[int] = set()
+            for h in links:
+                if id(h) in reported:
+                    continue
+                reported.add(id(h))
+                if index[id(h)][0] not in results:
+                    emit(h, self._result(h, Verdict.UNCHECKED, reason=INTERRUPTED))
         return [results[i] for i in range(len(links))]
 
     # ------------------------------------------------------------------ pool
@@ -546,28 +630,30 @@ class Checker:
         for th in threads:
             th.start()
         remaining = len(tasks)
-        while remaining:
-            timeout = None
-            if self._deadline_at is not None:
-                timeout = self._deadline_at - time.monotonic()
-                if timeout <= 0:
+        try:
+            while remaining:
+                timeout = None
+                if self._deadline_at is not None:
+                    timeout = self._deadline_at - time.monotonic()
+                    if timeout <= 0:
+                        break
+                try:
+                    flow = done.get(timeout=timeout)
+                except Empty:
                     break
-            try:
-                flow = done.get(timeout=timeout)
-            except Empty:
-                break
-            remaining -= 1
-            task = flow.task
-            task.state = "reported"
-            elapsed = time.monotonic() - task.started if task.started else 0.0
-            flow.out.elapsed = elapsed
-            for h in task.links:
-                r = self._judge(h, flow.out, elapsed)
-                if self.cache is not None:
-                    self.cache.put(r, h.expected_passages)
-                emit(h, r)
-        self._stop.set()
-        sched.wake_all()
+                remaining -= 1
+                task = flow.task
+                task.state = "reported"
+                elapsed = time.monotonic() - task.started if task.started else 0.0
+                flow.out.elapsed = elapsed
+                for h in task.links:
+                    r = self._judge(h, flow.out, elapsed)
+                    if self.cache is not None:
+                        self.cache.put(r, h.expected_passages)
+                    emit(h, r)
+        finally:  # also on Ctrl-C: the workers stop taking flows (the caller reports the rest)
+            self._stop.set()
+            sched.wake_all()
         if remaining:  # global deadline reached: every URL still gets a verdict
             now = time.monotonic()
             while True:  # flows finished in the meantime are reported as they are
@@ -696,13 +782,18 @@ class Checker:
         if f.error == "rate-limited":
             return res(Verdict.RATE_LIMITED, f.reason)
         if f.error == "refused":
-            return res(Verdict.SKIPPED, f.reason)
+            return res(Verdict.REFUSED, f.reason)
         if f.error == "deadline":
             return res(Verdict.UNCHECKED, f.reason)
-        if f.error:  # connection, redirects (loop / too many)
+        if f.error:  # connection, body (cut off, undecodable), redirects (loop / too many)
             return res(Verdict.BROKEN, f.reason)
         if f.status is None or f.status >= 400:
             return res(Verdict.BROKEN, f.reason or f"HTTP {f.status}")
+        if f.status < 200:
+            return res(
+                Verdict.BROKEN,
+                f"HTTP {f.status}: an informational (1xx) status is not a final answer",
+            )
         if 300 <= f.status < 400:
             return res(Verdict.BROKEN, f.reason or f"HTTP {f.status} without a usable Location")
         frag = _fragment(h.url)
@@ -747,26 +838,41 @@ class Checker:
         p.prepare(method=method, url=url, headers=self._headers, cookies=jar if len(jar) else None)
         return p
 
-    def _send(self, method: str, url: str, timeout: tuple[float, float]) -> requests.Response:
+    def _send(
+        self, method: str, url: str, timeout: tuple[float, float], proxy: str | None
+    ) -> requests.Response:
         """One request, no redirect following, body streamed: the session's adapter (its
         connection pools) directly.  ``Session.send`` would also prepare the next redirect request
         and parse cookies on every answer -- about a tenth of the CPU per request; here cookies
         are stored only when the answer sets one, and redirects are followed by ``_step``."""
         s = self.session
         req = self._prepare(method, url)
-        proxies = s.proxies
-        if s.trust_env:  # proxy variables in the environment: the per-request look-up requests does
-            from requests.utils import resolve_proxies
-
-            proxies = resolve_proxies(req, s.proxies, True)
+        proxies = {urlsplit(url).scheme: proxy} if proxy else {}
         resp = s.get_adapter(url).send(
-            req, stream=True, timeout=timeout, verify=s.verify, cert=s.cert, proxies=proxies
+            req,
+            stream=True,
+            timeout=timeout,
+            verify=s.verify if s.verify is not None else True,
+            cert=s.cert,
+            proxies=proxies,
         )
         if "set-cookie" in resp.headers:
             from requests.cookies import extract_cookies_to_jar
 
             extract_cookies_to_jar(s.cookies, req, resp.raw)
         return resp
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The proxy the environment names for ``url`` (``None``: a direct connection)."""
+        if not self.session.trust_env:
+            return None
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._proxy_cache:
+            from requests.utils import get_environ_proxies, select_proxy
+
+            self._proxy_cache[key] = select_proxy(url, get_environ_proxies(url, None)) or None
+        return self._proxy_cache[key]
 
     def _remaining(self) -> float | None:
         return None if self._deadline_at is None else self._deadline_at - time.monotonic()
@@ -781,121 +887,172 @@ class Checker:
             out.error, out.reason = "deadline", "global deadline reached"
             return True
         host = self.host(flow.current)
-        refused = self._refuse_link_local(flow.current, host)
-        if refused:
-            out.error, out.reason = "refused", refused
+        proxy = self._proxy_for(flow.current)
+        res = self._resolve(flow.current, host)
+        if res.refusal:  # decided from the DNS answer: no connection at all
+            out.error, out.reason = "refused", res.refusal
             return True
-        if host.resolve_error:  # no address: no request (and no second DNS wait per URL)
-            out.error, out.reason = "connection", host.resolve_error
+        if res.error and proxy is None:  # no address: no request (and no second DNS wait per URL)
+            out.error, out.reason = "connection", res.error
             return True
         left = self._remaining()
         if left is not None and left <= 0:
             out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
             return True
-        read_timeout = c.timeout if left is None else max(0.05, min(c.timeout, left))
+        budget = c.timeout if left is None else max(0.05, min(c.timeout, left))
+        endpoint = self.endpoint(res.addresses[0], _port(flow.current)) if res.addresses else None
         try:
             host.acquire(self._deadline_at)
         except DeadlineReached:
             out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
             return True
+        try:
+            if endpoint is not None:
+                endpoint.acquire(self._deadline_at)
+        except DeadlineReached:
+            host.release()
+            out.error, out.reason = "deadline", f"global deadline ({c.deadline:g} s) reached"
+            return True
         if not task.started:
             task.started = time.monotonic()
         flow.first = False
-        method, current = flow.method, flow.current
+        watchdog = self._watchdog
+        assert watchdog is not None  # made with the session
+        watch = watchdog.start(budget)
         try:
-            try:
-                resp = self._send(
-                    method, current, (min(c.connect_timeout, read_timeout), read_timeout)
-                )
-            except requests.exceptions.Timeout as exc:
-                kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
-                out.error = "timeout"
-                out.reason = f"{kind} timeout after {read_timeout:g} s ({method} {current})"
-                return True
-            except requests.exceptions.RequestException as exc:
-                if flow.conn_retries < 1 and isinstance(exc, requests.exceptions.ConnectionError):
-                    flow.conn_retries += 1  # a stale keep-alive connection, a reset: once more
-                    return False
-                out.error = "connection"
-                out.reason = f"{type(exc).__name__}: {_short_exc(exc)}"
-                return True
-            status = resp.status_code
-            out.status = status
-            out.final_url = current
-            if status in RETRYABLE:
-                header = resp.headers.get("Retry-After")
-                ra = parse_retry_after(header)
-                _discard(resp)
-                host.penalize()
-                if status == 503 and ra is None:
-                    out.reason = "HTTP 503 Service Unavailable (no Retry-After)"
-                    return True
-                wait = ra if ra is not None else min(2.0**flow.retries, 8.0)
-                left = self._remaining()
-                if (
-                    flow.retries >= c.max_retries
-                    or flow.waited + wait > c.retry_after_max
-                    or (left is not None and wait >= left)
-                ):
-                    out.error = "rate-limited"
-                    out.reason = (
-                        f"HTTP {status}, Retry-After {header or 'absent'}; gave up after "
-                        f"{flow.retries} retries and {flow.waited:g} s of waiting "
-                        f"(bound {c.retry_after_max:g} s)"
-                    )
-                    return True
-                flow.retries += 1
-                flow.waited += wait
-                flow.not_before = time.monotonic() + wait
-                return False
-            location = resp.headers.get("Location")
-            if 300 <= status < 400 and location:
-                host.succeeded()
-                nxt = urljoin(current, location.strip())
-                set_cookie = "set-cookie" in resp.headers
-                _discard(resp)
-                nxt = page_key(nxt) if urlsplit(nxt).fragment else nxt
-                out.hops.append((status, nxt))
-                out.final_url = nxt
-                if len(out.hops) > c.max_redirects:
-                    out.error = "redirects"
-                    out.reason = f"more than {c.max_redirects} redirects (cut at {nxt})"
-                    return True
-                if nxt in flow.visited and not set_cookie:
-                    out.error = "redirects"
-                    out.reason = f"redirect loop: {current} -> {nxt} (after {len(out.hops)} hops)"
-                    return True
-                if urlsplit(nxt).scheme not in ("http", "https"):
-                    out.error = "redirects"
-                    out.reason = f"redirect to unsupported URL {nxt}"
-                    return True
-                flow.visited.add(nxt)
-                flow.current = nxt
-                parked = self._park(flow, nxt)
-                return None if parked is None else parked
-            if method == "HEAD" and status in HEAD_REFUSED:
-                _discard(resp)
-                flow.head_status = status  # HEAD refused: the same chain again with GET
-                flow.method, flow.current, flow.visited = "GET", task.url, {task.url}
-                flow.out = PageFetch(method="GET", reason=f"HEAD answered {status}")
-                return False
-            if status < 400:
-                host.succeeded()
-            out.content_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if status >= 400:
-                out.reason = f"HTTP {status} {resp.reason or ''}".strip()
-                if flow.head_status:
-                    out.reason += f" (HEAD answered {flow.head_status})"
-            if method == "GET" and status < 300 and task.need_body:
-                self._read_body(resp, task, out)
-            else:
-                _discard(resp)
-            return True
+            return self._exchange(flow, host, proxy, budget, watch)
         finally:
+            watchdog.finish(watch)
+            if endpoint is not None:
+                endpoint.release()
             host.release()
 
-    def _read_body(self, resp: requests.Response, task: _PageTask, out: PageFetch) -> None:
-        """Stream the body into the anchor/text scanner; stop when done, at the cap or the time bound."""
+    def _exchange(
+        self, flow: _Flow, host: Host, proxy: str | None, budget: float, watch: Watch
+    ) -> bool | None:
+        """One request and what its answer means for the flow (see ``_step``), within ``budget``
+        seconds in total: past it the watchdog shuts the connection and the verdict is timeout."""
+        c = self.config
+        out, task = flow.out, flow.task
+        method, current = flow.method, flow.current
+        try:
+            resp = self._send(method, current, (min(c.connect_timeout, budget), budget), proxy)
+        except requests.exceptions.RequestException as exc:
+            if watch.expired or isinstance(exc, requests.exceptions.Timeout):
+                out.error = "timeout"
+                if (
+                    isinstance(exc, requests.exceptions.ConnectTimeout)
+                    and budget > c.connect_timeout
+                ):
+                    out.reason = (
+                        f"connect timeout after {c.connect_timeout:g} s ({method} {current})"
+                    )
+                else:
+                    out.reason = self._timeout_reason(budget, f"{method} {current}")
+                return True
+            refused = _find_exc(exc, "AddressRefused")
+            if refused is not None:
+                out.error, out.reason = "refused", str(getattr(refused, "reason", refused))
+                return True
+            if flow.conn_retries < 1 and isinstance(exc, requests.exceptions.ConnectionError):
+                flow.conn_retries += 1  # a stale keep-alive connection, a reset: once more
+                return False
+            out.error = "connection"
+            out.reason = _exc_reason(exc)
+            return True
+        status = resp.status_code
+        out.status = status
+        out.final_url = current
+        if status in RETRYABLE:
+            header = resp.headers.get("Retry-After")
+            ra = parse_retry_after(header)
+            _discard(resp)
+            host.penalize()
+            if status == 503 and ra is None:
+                why = (
+                    f"Retry-After {header!r} is neither seconds nor an HTTP date"
+                    if header
+                    else "no Retry-After"
+                )
+                out.reason = f"HTTP 503 Service Unavailable ({why})"
+                return True
+            wait = ra if ra is not None else min(2.0**flow.retries, 8.0)
+            left = self._remaining()
+            if (
+                flow.retries >= c.max_retries
+                or flow.waited + wait > c.retry_after_max
+                or (left is not None and wait >= left)
+            ):
+                shown = (
+                    "absent"
+                    if not header
+                    else header
+                    if ra is not None
+                    else f"{header!r} (unparsable)"
+                )
+                out.error = "rate-limited"
+                out.reason = (
+                    f"HTTP {status}, Retry-After {shown}; gave up after "
+                    f"{flow.retries} retries and {flow.waited:g} s of waiting "
+                    f"(bound {c.retry_after_max:g} s)"
+                )
+                return True
+            flow.retries += 1
+            flow.waited += wait
+            flow.not_before = time.monotonic() + wait
+            return False
+        location = resp.headers.get("Location")
+        if 300 <= status < 400 and location:
+            host.succeeded()
+            nxt = urljoin(current, location.strip())
+            set_cookie = "set-cookie" in resp.headers
+            _discard(resp)
+            nxt = page_key(nxt) if urlsplit(nxt).fragment else nxt
+            out.hops.append((status, nxt))
+            out.final_url = nxt
+            if len(out.hops) > c.max_redirects:
+                out.error = "redirects"
+                out.reason = f"more than {c.max_redirects} redirects (cut at {nxt})"
+                return True
+            if nxt in flow.visited and not set_cookie:
+                out.error = "redirects"
+                out.reason = f"redirect loop: {current} -> {nxt} (after {len(out.hops)} hops)"
+                return True
+            if urlsplit(nxt).scheme not in ("http", "https"):
+                out.error = "redirects"
+                out.reason = f"redirect to unsupported URL {nxt}"
+                return True
+            flow.visited.add(nxt)
+            flow.current = nxt
+            parked = self._park(flow, nxt)
+            return None if parked is None else parked
+        if method == "HEAD" and status in HEAD_REFUSED:
+            _discard(resp)
+            flow.head_status = status  # HEAD refused: the same chain again with GET
+            flow.method, flow.current, flow.visited = "GET", task.url, {task.url}
+            flow.out = PageFetch(method="GET", reason=f"HEAD answered {status}")
+            return False
+        if 200 <= status < 400:
+            host.succeeded()
+        out.content_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if status >= 400:
+            out.reason = f"HTTP {status} {resp.reason or ''}".strip()
+            if flow.head_status:
+                out.reason += f" (HEAD answered {flow.head_status})"
+        if method == "GET" and 200 <= status < 300 and task.need_body:
+            self._read_body(resp, task, out, watch, budget)
+        else:
+            _discard(resp)
+        return True
+
+    def _read_body(
+        self, resp: requests.Response, task: _PageTask, out: PageFetch, watch: Watch, budget: float
+    ) -> None:
+        """Stream the body into the anchor/text scanner; stop when done or at ``max_bytes``.
+
+        A body the server cut short (fewer bytes than its Content-Length, a chunked stream that
+        ends early) or one that cannot be decoded is ``broken``; one still arriving when the
+        request's time bound runs out is ``timeout``."""
         c = self.config
         out.ids = set()
         if not _is_html(out.content_type) and not (
@@ -908,7 +1065,6 @@ class Checker:
             resp.encoding if "charset" in resp.headers.get("Content-Type", "").lower() else None
         )
         decoder = None
-        t0 = time.monotonic()
         finished = False
         try:
             for chunk in resp.iter_content(chunk_size=64 * 1024):
@@ -922,20 +1078,40 @@ class Checker:
                 if out.bytes_read >= c.max_bytes:
                     out.truncated = True
                     break
-                if time.monotonic() - t0 > c.timeout:
-                    out.truncated = True
-                    break
             else:
                 finished = True
         except requests.exceptions.RequestException as exc:
             if (
-                isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout)
-                and "timed out" in str(exc).lower()
+                watch.expired
+                or isinstance(exc, requests.exceptions.Timeout)
+                or (
+                    isinstance(exc, requests.exceptions.ConnectionError)
+                    and "timed out" in str(exc).lower()
+                )
             ):
                 out.error = "timeout"
-                out.reason = f"read timeout after {c.timeout:g} s while reading the body"
+                out.reason = self._timeout_reason(
+                    budget, f"the body was still arriving after {out.bytes_read} bytes"
+                )
+            elif isinstance(exc, requests.exceptions.ContentDecodingError):
+                encoding = resp.headers.get("Content-Encoding", "")
+                out.error = "body"
+                out.reason = (
+                    f"the body cannot be decoded (Content-Encoding {encoding or 'none'}): "
+                    f"{_innermost(exc)}"
+                )
             else:
-                out.truncated = True
+                cut = _find_exc(exc, "IncompleteRead")
+                got = out.bytes_read + _int(getattr(cut, "partial", 0))
+                length = resp.headers.get("Content-Length")
+                if length:
+                    how = f"{got} of the {length} bytes announced arrived"
+                elif "chunked" in resp.headers.get("Transfer-Encoding", "").lower():
+                    how = f"the chunked stream ended in the middle of a chunk, after {got} bytes"
+                else:
+                    how = f"after {got} bytes: {_exc_reason(exc)}"
+                out.error = "body"
+                out.reason = f"the body was cut off ({how})"
         finally:
             if finished:
                 try:
@@ -951,42 +1127,34 @@ class Checker:
         if task.want_text:
             out.text = scanner.text()
 
-    def _refuse_link_local(self, url: str, host: Host) -> str:
-        if self.config.allow_link_local:
-            return ""
-        if host.addresses is not None:
-            return host.refusal
-        name = urlsplit(url).hostname or ""
-        with host.resolve_lock:  # once per host, also when it fails
-            if host.addresses is None:
-                try:
-                    infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
-                    addresses = sorted({i[4][0] for i in infos})
-                except (OSError, UnicodeError) as exc:
-                    host.resolve_error = (
-                        f"cannot resolve host {name}: {getattr(exc, 'strerror', None) or exc}"
-                    )
-                    addresses = []
-                bad = [a for a in addresses if is_link_local(a)] or (
-                    [name] if is_link_local(name) else []
-                )
-                if bad:
-                    host.refusal = (
-                        f"refused: {name} resolves to link-local address {bad[0]} "
-                        f"(allow with --allow-link-local / karabakh_linkcheck_allow_link_local)"
-                    )
-                host.addresses = addresses
-        return host.refusal
+    def _timeout_reason(self, budget: float, what: str) -> str:
+        """Why a request ran out of time: its own bound, or the global deadline that cut it."""
+        c = self.config
+        if budget < c.timeout and c.deadline is not None:
+            return f"global deadline ({c.deadline:g} s) reached while checking ({what})"
+        return f"timeout: no complete answer within {budget:g} s ({what})"
+
+    def _resolve(self, url: str, host: Host) -> Resolution:
+        """The host's DNS answer for this run, judged by the address policy (looked up once)."""
+        res = host.resolution
+        if res is None:
+            res = host.resolution = self.resolver.resolve(urlsplit(url).hostname or "")
+        return res
 
 
 # --------------------------------------------------------------------------- helpers
 
 
 def passage_found(text: str, passage: str) -> bool:
-    """Is the quoted passage on the page? Uses the sources stage's matcher (same normalisation)."""
+    """Is the quoted passage on the page? Uses the sources stage's matcher (same normalisation).
+
+    Looked up at run time: the link check does not depend on the sources stage to be imported
+    (nor, for the type checker, on its internals); without it, normalised containment."""
+    import importlib
+
     try:
-        from sphinx_karabakh.sources import match_in_text  # type: ignore[attr-defined]
-    except ImportError:  # the sources stage not there yet: normalised containment
+        match_in_text = importlib.import_module("sphinx_karabakh.sources").match_in_text
+    except (ImportError, AttributeError):
         return _normalise(passage) in _normalise(text)
     m = match_in_text(text, passage)
     return str(getattr(m, "verdict", "")) == "verified"
@@ -1034,7 +1202,9 @@ def _merge(flow: _Flow, owner: _Flow) -> None:
     """Give a parked flow the outcome of the fetch it was redirected to (its own hops first)."""
     o, out = owner.out, flow.out
     out.hops = out.hops + o.hops
-    out.status, out.final_url, out.error = o.status, o.final_url, o.error
+    if o.status is not None or o.final_url is not None:  # else: the owner got no answer at all
+        out.status, out.final_url = o.status, o.final_url
+    out.error = o.error
     out.reason = o.reason
     out.content_type, out.ids, out.text = o.content_type, o.ids, o.text
     out.truncated, out.bytes_read = o.truncated, o.bytes_read
@@ -1074,12 +1244,76 @@ def _discard(resp: requests.Response) -> None:
     resp.close()
 
 
-def _short_exc(exc: Exception) -> str:
+def _exc_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions inside it (args, ``reason``, cause and context), depth first."""
+    stack: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while stack:
+        e = stack.pop()
+        if id(e) in seen or len(seen) > 32:
+            continue
+        seen.add(id(e))
+        yield e
+        inner = [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        for x in (getattr(e, "reason", None), e.__cause__, e.__context__):
+            if isinstance(x, BaseException):
+                inner.append(x)
+        stack.extend(reversed(inner))
+
+
+def _find_exc(exc: BaseException, name: str) -> BaseException | None:
+    """The first exception of class ``name`` (or a subclass) inside ``exc``."""
+    for e in _exc_chain(exc):
+        if any(k.__name__ == name for k in type(e).__mro__):
+            return e
+    return None
+
+
+def _exc_reason(exc: BaseException) -> str:
+    """A one-line reason for a failed request: the innermost cause that says what happened."""
+    for name, fmt in (
+        ("HeadersCutOff", "{}"),
+        ("RemoteDisconnected", "the server closed the connection without an answer"),
+        ("BadStatusLine", "not an HTTP answer (status line {})"),
+        ("SSLCertVerificationError", "TLS certificate not accepted: {}"),
+        ("NameResolutionError", "{}"),
+        ("ConnectionRefusedError", "connection refused"),
+        ("ConnectionResetError", "connection reset by the server"),
+        ("IncompleteRead", "{}"),
+        ("SSLError", "TLS error: {}"),
+        ("DecodeError", "{}"),
+    ):
+        e = _find_exc(exc, name)
+        if e is not None:
+            text = getattr(e, "verify_message", None) or str(e)
+            if name == "BadStatusLine" and e.args:
+                text = repr(e.args[0])[:80]
+            text = re.sub(r"^<[^>]*>: ", "", text)  # urllib3's "<Connection object at 0x..>: "
+            return fmt.format(text)[:200]
     s = str(exc)
-    m = re.search(r"\] ([^'\")]+)", s) or re.search(
-        r"(Name or service not known|Connection refused|Connection reset[^'\")]*)", s
-    )
-    return (m.group(1) if m else s)[:200]
+    m = re.search(r"\] ([^'\")]+)", s)
+    return f"{type(exc).__name__}: {(m.group(1) if m else s)[:200]}"
+
+
+def _innermost(exc: BaseException) -> str:
+    """The message of the deepest exception inside ``exc`` (e.g. zlib's own words)."""
+    e = exc
+    for _ in range(16):
+        inner = [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        nxt = inner[0] if inner else e.__cause__ or e.__context__
+        if nxt is None:
+            break
+        e = nxt
+    return str(e)[:200]
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _port(url: str) -> int:
+    """The port a URL connects to (80/443 by default)."""
+    return int(_host_key(url).rsplit(":", 1)[1])
 
 
 def _clip(s: str, n: int = 80) -> str:

@@ -1,7 +1,13 @@
-"""Judge a URL without sending anything: placeholder, malformed, unsupported scheme, mailto.
+"""Judge a URL without sending anything: placeholder, malformed, refused scheme, mailto.
 
 ``precheck(url)`` returns a ``(Verdict, reason)`` pair when the URL needs no request (or must not
 get one), and ``None`` when it should be checked over HTTP(S).
+
+Schemes follow the project's one URL policy (``sphinx_karabakh.urls``, read as a browser reads
+them: ``" JavaScript:…"`` and ``"java\tscript:…"`` are ``javascript``): only http(s) and mailto
+become links in the output, so any other scheme -- ``javascript:``, ``vbscript:``, ``data:``,
+``file:``, ``ftp:``, ``about:`` … -- is ``refused``, a failing verdict: the writer meant a link and
+the reader gets text.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import re
 from urllib.parse import urlsplit
 
 from sphinx_karabakh.linkcheck.model import Verdict
+from sphinx_karabakh.urls import LINK_SCHEMES, link_target
 
 CHECKED_SCHEMES = frozenset({"http", "https"})
 _MD_ESCAPE = re.compile(r"\\[_*\[\]()#+\-.!`{}<>|~\\]")
@@ -25,15 +32,17 @@ _HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 def precheck(url: str) -> tuple[Verdict, str] | None:
     """Verdict for URLs judged from their text alone; ``None`` when a request is needed."""
     s = url.strip()
-    if (
-        s == ""
-        or s == "#"
-        or s.lower().startswith("javascript:")
-        or s.lower() in {"about:blank", "#!", "none"}
-    ):
+    if s == "" or s == "#" or s.lower() in {"#!", "none"}:
         return Verdict.PLACEHOLDER, f"placeholder link target {url!r}"
     if s.startswith("#"):
         return Verdict.PLACEHOLDER, f"same-page anchor {url!r} is not an external link"
+    scheme = link_target(url).scheme
+    if scheme and scheme not in LINK_SCHEMES:
+        return (
+            Verdict.REFUSED,
+            f"{scheme}: URLs are not links (only http, https and mailto are; the output shows "
+            "this one as text) -- not fetched",
+        )
     if _SPACE_OR_CONTROL.search(s) or _CONTROL.search(url):
         return Verdict.MALFORMED, "whitespace or control character inside the URL"
     m = _MD_ESCAPE.search(s)
@@ -49,8 +58,8 @@ def precheck(url: str) -> tuple[Verdict, str] | None:
         if addrs and all(_EMAIL.match(a) for a in addrs):
             return Verdict.OK, "mailto: syntax checked (no request)"
         return Verdict.MALFORMED, f"invalid e-mail address in {url!r}"
-    if scheme not in CHECKED_SCHEMES:
-        return Verdict.SKIPPED, f"unsupported scheme {scheme}: (not checked)"
+    if scheme not in CHECKED_SCHEMES:  # pragma: no cover - refused above (urls.LINK_SCHEMES)
+        return Verdict.REFUSED, f"unsupported scheme {scheme}: (not fetched)"
     try:
         parts = urlsplit(s)
         port = parts.port  # raises ValueError on a bad port
@@ -78,14 +87,3 @@ def _valid_host(host: str) -> bool:
         return False
     labels = ascii_host.rstrip(".").split(".")
     return all(_HOST_LABEL.match(label) for label in labels) and bool(labels)
-
-
-def is_link_local(address: str) -> bool:
-    """169.254.0.0/16 and fe80::/10 (also IPv4-mapped IPv6 of the former)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_link_local

@@ -2,10 +2,14 @@
 
     sphinx-karabakh linkcheck [--bib FILE]... [--sources DIR] [--docs DIR] [--urls FILE]...
         [--json OUT] [--jsonl OUT] [--junit OUT] [--workers N] [--per-host N] [--timeout S]
-        [--deadline S] [--refresh] [--cache PATH] [--no-cache] [--allow-link-local] ...
+        [--deadline S | --no-deadline] [--refresh] [--cache PATH] [--no-cache]
+        [--allow-link-local] [--refuse-private] [--refuse-loopback] ...
 
 Exit status: 0 nothing failing, 1 a failing verdict (broken, content-changed, anchor-missing,
-malformed, and timeout unless ``--timeout-ok``), 2 bad usage or unreadable input.
+malformed, refused, unchecked, and timeout unless ``--timeout-ok``), 2 bad usage or unreadable
+input -- checked before anything is sent, report paths included -- or a report that could not be
+written at the end (the others are still written), 130 interrupted (Ctrl-C; the reports are
+written, every URL not checked yet marked ``unchecked``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sphinx_karabakh.cli import UsageError
 from sphinx_karabakh.linkcheck.collect import (
@@ -25,8 +31,25 @@ from sphinx_karabakh.linkcheck.collect import (
     collect_text,
     collect_url_list,
 )
-from sphinx_karabakh.linkcheck.config import CheckConfig, is_failure
-from sphinx_karabakh.linkcheck.report import Progress, summary, write_json, write_jsonl, write_junit
+from sphinx_karabakh.linkcheck.config import (
+    CheckConfig,
+    is_failure,
+    non_negative_seconds,
+    positive_seconds,
+    whole_number,
+)
+from sphinx_karabakh.linkcheck.model import CheckResult, Verdict
+from sphinx_karabakh.linkcheck.report import (
+    Progress,
+    summary,
+    unwritable,
+    write_json,
+    write_jsonl,
+    write_junit,
+)
+
+if TYPE_CHECKING:
+    from sphinx_karabakh.linkcheck.cache import Cache
 
 DEFAULT_CACHE = Path(".karabakh-cache") / "linkcheck.sqlite"
 
@@ -89,7 +112,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--timeout",
         type=float,
         default=d.timeout,
-        help=f"read timeout per request, s (default {d.timeout:g})",
+        help=f"total time of one request (connect, headers and body), s (default {d.timeout:g})",
     )
     p.add_argument(
         "--connect-timeout", type=float, default=d.connect_timeout, help="connect timeout, s"
@@ -98,8 +121,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--deadline",
         type=float,
         default=d.deadline,
-        help=f"the whole run ends after this many seconds (default {d.deadline:g}; 0 = none)",
+        help=f"the whole run ends after this many seconds (default {d.deadline:g})",
     )
+    p.add_argument("--no-deadline", action="store_true", help="no limit on the whole run")
     p.add_argument(
         "--retry-after-max",
         type=float,
@@ -120,7 +144,21 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--ignore", action="append", default=[], metavar="REGEX", help="URLs matching are skipped"
     )
     p.add_argument(
-        "--allow-link-local", action="store_true", help="allow hosts in 169.254/16 and fe80::/10"
+        "--allow-link-local",
+        action="store_true",
+        help="allow hosts in 169.254/16 and fe80::/10 (cloud-metadata addresses stay refused)",
+    )
+    p.add_argument(
+        "--refuse-private",
+        "--exclude-private",
+        action="store_true",
+        help="refuse hosts in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)",
+    )
+    p.add_argument(
+        "--refuse-loopback",
+        "--exclude-loopback",
+        action="store_true",
+        help="refuse hosts on loopback (127/8, ::1)",
     )
     p.add_argument("--timeout-ok", action="store_true", help="a timeout does not fail the run")
     p.add_argument(
@@ -177,13 +215,28 @@ def collect(args: argparse.Namespace) -> LinkSet:
     return links
 
 
+def _value(flag: str, check: Callable[[object], float], value: object) -> float:
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {value}: {exc}") from None
+
+
 def config_from_args(args: argparse.Namespace) -> CheckConfig:
-    if args.workers < 1 or args.per_host < 1:
-        raise UsageError("--workers and --per-host must be at least 1")
-    if args.processes < 0:
-        raise UsageError("--processes must be 0 (auto) or more")
-    if args.timeout <= 0 or args.connect_timeout <= 0:
-        raise UsageError("--timeout and --connect-timeout must be positive")
+    """The run's ``CheckConfig``; every number checked (a bad one is a ``UsageError``)."""
+    at_least_1, at_least_0 = whole_number(1), whole_number(0)
+    workers = int(_value("--workers", at_least_1, args.workers))
+    per_host = int(_value("--per-host", at_least_1, args.per_host))
+    processes = int(_value("--processes", at_least_0, args.processes))
+    timeout = _value("--timeout", positive_seconds, args.timeout)
+    connect_timeout = _value("--connect-timeout", positive_seconds, args.connect_timeout)
+    deadline = None if args.no_deadline else _value("--deadline", positive_seconds, args.deadline)
+    retry_after_max = _value("--retry-after-max", non_negative_seconds, args.retry_after_max)
+    max_redirects = int(_value("--max-redirects", at_least_0, args.max_redirects))
+    max_bytes = int(_value("--max-bytes", at_least_1, args.max_bytes))
+    min_interval = _value("--min-interval", non_negative_seconds, args.min_interval)
+    if args.ttl is not None:
+        _value("--ttl", non_negative_seconds, args.ttl)
     import re
 
     for rx in args.ignore:
@@ -192,39 +245,85 @@ def config_from_args(args: argparse.Namespace) -> CheckConfig:
         except re.error as exc:
             raise UsageError(f"--ignore {rx!r}: bad regular expression: {exc}") from exc
     return CheckConfig(
-        workers=args.workers,
-        per_host=args.per_host,
-        timeout=args.timeout,
-        connect_timeout=args.connect_timeout,
-        deadline=args.deadline or None,
-        retry_after_max=args.retry_after_max,
-        max_redirects=args.max_redirects,
-        max_bytes=args.max_bytes,
-        min_interval=args.min_interval,
+        workers=workers,
+        per_host=per_host,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        deadline=deadline,
+        retry_after_max=retry_after_max,
+        max_redirects=max_redirects,
+        max_bytes=max_bytes,
+        min_interval=min_interval,
         allow_link_local=args.allow_link_local,
+        refuse_private=args.refuse_private,
+        refuse_loopback=args.refuse_loopback,
         ignore=tuple(args.ignore),
         timeout_fails=not args.timeout_ok,
-        processes=args.processes,
+        processes=processes,
     )
+
+
+def _reports(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """``(flag, path)`` of every report asked for."""
+    return [(f"--{k}", getattr(args, k)) for k in ("jsonl", "json", "junit") if getattr(args, k)]
+
+
+def check_reports(args: argparse.Namespace) -> None:
+    """Every report path must be writable before anything is checked (no directory is made)."""
+    for flag, path in _reports(args):
+        why = unwritable(path)
+        if why:
+            raise UsageError(f"{flag} {path}: {why}")
+
+
+def write_reports(
+    args: argparse.Namespace,
+    results: list[CheckResult],
+    failing: Callable[[Verdict], bool],
+    elapsed: float,
+) -> list[str]:
+    """Write every report asked for; one that fails does not stop the others.  Returns the
+    problems (one line each)."""
+    problems = []
+    for flag, path in _reports(args):
+        try:
+            if flag == "--jsonl":
+                write_jsonl(results, path)
+            elif flag == "--json":
+                write_json(results, path)
+            else:
+                write_junit(results, path, failing=failing, elapsed=elapsed)
+        except OSError as exc:
+            problems.append(f"{flag} {path}: cannot write the report: {exc.strerror or exc}")
+    return problems
+
+
+def open_cache(args: argparse.Namespace) -> Cache | None:
+    """The cache, or ``None`` (``--no-cache``, or a file that is not a usable cache: a warning)."""
+    if args.no_cache:
+        return None
+    from sphinx_karabakh.linkcheck.cache import Cache, CacheError, merge_ttl
+
+    try:
+        return Cache(args.cache, merge_ttl(args.ttl), refresh=args.refresh)
+    except CacheError as exc:
+        print(f"sphinx-karabakh: warning: {exc}; checking without the cache", file=sys.stderr)
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
     if not (args.bib or args.sources or args.docs or args.urls):
         raise UsageError("nothing to check: give --bib, --sources, --docs or --urls")
-    from sphinx_karabakh.linkcheck.cache import Cache, merge_ttl
+    config = config_from_args(args)
+    check_reports(args)
+    try:
+        links = collect(args)
+    except KeyboardInterrupt:
+        print("sphinx-karabakh: interrupted before the check started", file=sys.stderr)
+        return 130
     from sphinx_karabakh.linkcheck.checker import Checker  # imports requests: only when checking
 
-    config = config_from_args(args)
-    links = collect(args)
-    cache = None
-    if not args.no_cache:
-        try:
-            cache = Cache(args.cache, merge_ttl(args.ttl), refresh=args.refresh)
-        except Exception as exc:  # a broken cache must not stop the check
-            print(
-                f"sphinx-karabakh: warning: {args.cache}: cache unusable ({exc}); checking without it",
-                file=sys.stderr,
-            )
+    cache = open_cache(args)
     failing = lambda v: is_failure(v, config)  # noqa: E731
     progress = Progress(len(links), quiet=args.quiet, failing=failing)
     checker = Checker(config, cache)
@@ -238,15 +337,16 @@ def run(args: argparse.Namespace) -> int:
     hits = cache.hits if cache else 0
     if cache:
         cache.close()
-    if args.jsonl:
-        write_jsonl(results, args.jsonl)
-    if args.json:
-        write_json(results, args.json)
-    if args.junit:
-        write_junit(results, args.junit, failing=failing, elapsed=elapsed)
+        if cache.problem:
+            print(f"sphinx-karabakh: warning: {cache.problem}", file=sys.stderr)
+    problems = write_reports(args, results, failing, elapsed)
     if not args.quiet:
         print(summary(results, failing=failing, elapsed=elapsed, cache_hits=hits))
+    for problem in problems:
+        print(f"sphinx-karabakh: error: {problem}", file=sys.stderr)
     if checker.interrupted:  # reports are written (what was not checked says so); CI must not pass
         print("sphinx-karabakh: interrupted", file=sys.stderr)
         return 130
+    if problems:
+        return 2
     return 1 if any(failing(r.verdict) for r in results) else 0

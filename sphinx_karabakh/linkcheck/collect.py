@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sphinx_karabakh.linkcheck.model import CitedAt, Hyperlink
+from sphinx_karabakh.urls import link_target
 
 
 class CollectError(Exception):
@@ -251,12 +252,12 @@ def scan_rst(text: str) -> list[FoundLink]:
     work = text
     for m in _RST_LINK.finditer(text):
         url = m.group("url").strip()
-        if "://" in url or url.startswith("mailto:"):
+        if link_target(url).scheme:  # any scheme: javascript: too, for the check to refuse it
             found.append((m.start(), FoundLink(url, _line_of(text, m.start()), m.group("text"))))
         work = _blank(work, m.start(), m.end())
     for m in re.finditer(r"^\s*\.\.\s+_[^:]+:\s+(\S+)\s*$", work, re.M):
         url = m.group(1)
-        if "://" in url or url.startswith("mailto:"):
+        if link_target(url).scheme:
             found.append((m.start(1), FoundLink(url, _line_of(text, m.start(1)))))
             work = _blank(work, m.start(1), m.end(1))
     found += _scan_bare(text, work, bare_domains=False)
@@ -339,10 +340,8 @@ def collect_docs_dir(links: LinkSet, directory: Path) -> int:
         else:
             continue
         for f in found:
-            if f.url.startswith(("#", "/")) or (
-                "://" not in f.url and not f.url.startswith("mailto:")
-            ):
-                continue  # internal document links are Sphinx's business
+            if not link_target(f.url).scheme:
+                continue  # internal document links are Sphinx's business (any scheme is ours)
             links.add(f.url, CitedAt(file=str(p), line=f.line, text=f.text))
             n += 1
     return n

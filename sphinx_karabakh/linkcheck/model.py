@@ -18,8 +18,9 @@ class Verdict(StrEnum):
     CONTENT_CHANGED = "content-changed"
     PLACEHOLDER = "placeholder"
     MALFORMED = "malformed"
-    SKIPPED = "skipped"
-    UNCHECKED = "unchecked"  # no report yet / not reached
+    REFUSED = "refused"  # not fetched: a refused address, or a scheme that cannot be a link
+    SKIPPED = "skipped"  # ignored by configuration
+    UNCHECKED = "unchecked"  # not reached: the global deadline, Ctrl-C, a lost worker
 
     @property
     def failed(self) -> bool:
@@ -34,6 +35,8 @@ _FAILING = frozenset(
         Verdict.ANCHOR_MISSING,
         Verdict.TIMEOUT,
         Verdict.MALFORMED,
+        Verdict.REFUSED,
+        Verdict.UNCHECKED,  # a URL nobody checked is no evidence that it works
     }
 )
 

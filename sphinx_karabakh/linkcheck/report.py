@@ -7,17 +7,22 @@ names link-checker scorers use), ``status`` (HTTP status or null), ``final_url``
 or null), ``elapsed`` (seconds), ``reason``, ``cached`` and ``cited_at`` (a list of
 ``{"file", "line", "key", "text"}``).  ``--json`` writes the same objects as one JSON array.
 ``read_report(path)`` reads either back.
+
+Writers write where they are told: they create no directory.  ``unwritable(path)`` says, before a
+run, why a report could not be written there (a missing directory, a path under a file, a
+directory in the way, no permission), so a run is not spent on a report that cannot be kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from xml.etree import ElementTree as ET
 
 from sphinx_karabakh.linkcheck.model import CheckResult, Verdict
@@ -29,6 +34,7 @@ OUTCOME = {
     Verdict.BROKEN: "broken",
     Verdict.CONTENT_CHANGED: "broken",
     Verdict.MALFORMED: "broken",
+    Verdict.REFUSED: "broken",
     Verdict.PLACEHOLDER: "ignored",
     Verdict.TIMEOUT: "timeout",
     Verdict.RATE_LIMITED: "rate-limited",
@@ -38,7 +44,7 @@ OUTCOME = {
 }
 
 
-def result_dict(r: CheckResult) -> dict:
+def result_dict(r: CheckResult) -> dict[str, object]:
     return {
         "url": r.url,
         "verdict": str(r.verdict),
@@ -54,9 +60,31 @@ def result_dict(r: CheckResult) -> dict:
     }
 
 
+def unwritable(path: str | Path) -> str | None:
+    """Why a report cannot be written at ``path`` (``None``: it can).  Tries it: opens the file
+    for appending (an existing report is not truncated) and removes it again if it was new."""
+    p = Path(path)
+    parent = p.parent
+    if not parent.exists():
+        return f"directory {parent} does not exist"
+    if not parent.is_dir():
+        return f"{parent} is not a directory"
+    if p.is_dir():
+        return f"{p} is a directory"
+    existed = p.exists()
+    try:
+        with p.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        return f"cannot write {p}: {exc.strerror or exc}"
+    if not existed:
+        with contextlib.suppress(OSError):
+            p.unlink()
+    return None
+
+
 def write_jsonl(results: Iterable[CheckResult], path: str | Path) -> None:
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     with p.open("w", encoding="utf-8") as fh:
         for r in results:
             fh.write(json.dumps(result_dict(r), ensure_ascii=False) + "\n")
@@ -64,14 +92,13 @@ def write_jsonl(results: Iterable[CheckResult], path: str | Path) -> None:
 
 def write_json(results: Iterable[CheckResult], path: str | Path) -> None:
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(
         json.dumps([result_dict(r) for r in results], ensure_ascii=False, indent=1) + "\n",
         encoding="utf-8",
     )
 
 
-def read_report(path: str | Path) -> list[dict]:
+def read_report(path: str | Path) -> list[dict[str, Any]]:
     """Result objects of a report: a JSON array, JSON Lines (lines that are not JSON are passed
     over), or an object holding the list under ``results``/``links``/``urls``.
 
@@ -101,7 +128,7 @@ def url_key(url: str) -> str:
     return url.strip().split("#", 1)[0].rstrip("/").replace(" ", "%20").lower()
 
 
-def index_report(items: list[dict]) -> dict[str, dict]:
+def index_report(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """url -> result, under the URL as reported and under its ``url_key`` (first one wins)."""
     index: dict[str, dict] = {}
     for item in items:
@@ -124,7 +151,7 @@ def write_junit(
     results: list[CheckResult],
     path: str | Path,
     *,
-    failing=None,
+    failing: Callable[[Verdict], bool] | None = None,
     name: str = "sphinx-karabakh linkcheck",
     elapsed: float = 0.0,
 ) -> None:
@@ -169,16 +196,19 @@ def write_junit(
         else:
             out = ET.SubElement(case, "system-out")
             out.text = detail
-    tree = ET.ElementTree(ET.Element("testsuites"))
-    tree.getroot().append(suite)
+    root = ET.Element("testsuites")
+    root.append(suite)
+    tree = ET.ElementTree(root)
     ET.indent(tree)
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(p, encoding="utf-8", xml_declaration=True)
+    tree.write(Path(path), encoding="utf-8", xml_declaration=True)
 
 
 def summary(
-    results: list[CheckResult], *, failing=None, elapsed: float | None = None, cache_hits: int = 0
+    results: list[CheckResult],
+    *,
+    failing: Callable[[Verdict], bool] | None = None,
+    elapsed: float | None = None,
+    cache_hits: int = 0,
 ) -> str:
     """Counts per verdict, then every failing URL with the places it is cited."""
     failing = failing or (lambda v: v.failed)
@@ -219,14 +249,14 @@ class Progress:
         *,
         tty: bool | None = None,
         quiet: bool = False,
-        failing=None,
+        failing: Callable[[Verdict], bool] | None = None,
     ) -> None:
         self.total = total
         self.stream = stream if stream is not None else sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self.quiet = quiet
         self.done = 0
-        self.counts: Counter = Counter()
+        self.counts: Counter[Verdict] = Counter()
         self.failing = failing or (lambda v: v.failed)
         self._t0 = time.monotonic()
         self._last = 0.0

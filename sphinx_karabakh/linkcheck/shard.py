@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
+from typing import Any, cast
 
 from sphinx_karabakh.linkcheck.config import CheckConfig
 from sphinx_karabakh.linkcheck.model import CheckResult, Hyperlink, Verdict
@@ -86,7 +87,9 @@ def assign_hosts(pages_per_host: dict[str, int], n: int) -> list[list[str]]:
     return [s for s in shards if s]
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> (
+    Any
+):  # a fork/forkserver/spawn context (the stubs type BaseContext without Process)
     """fork when this process runs one thread (cheap, nothing to re-import), else forkserver
     (forking a multi-threaded process can copy a held lock), else spawn."""
     methods = multiprocessing.get_all_start_methods()
@@ -154,13 +157,13 @@ def run_sharded(
             timeout = None if deadline_at is None else deadline_at + GRACE - time.monotonic()
             if timeout is not None and timeout <= 0:
                 break
-            ready = wait(list(by_conn), timeout)
+            ready = cast(list[Connection], wait(list(by_conn), timeout))
             if not ready:
                 break
             for c in ready:
                 w = by_conn[c]
                 try:
-                    msg = c.recv()
+                    msg: tuple[Any, ...] = c.recv()
                 except (EOFError, OSError):
                     msg = ("error", "worker process ended without reporting")
                 if msg[0] == "r":

@@ -9,45 +9,56 @@ plus each source's own ``url`` with the passages the docs quote from it (content
 ``subtype="link"``, ``location=docname:line``), ``app.statuscode = 1`` on failures, and
 ``output.json`` (array), ``output.jsonl`` (JSON Lines, see ``linkcheck.report``) and
 ``junit.xml`` written into the output directory.
+
+Every ``karabakh_linkcheck_*`` value is checked at ``config-inited`` by its validator in
+``VALIDATORS`` (plain functions ``value -> value``, raising ``ValueError``): a wrong one stops the
+build with a configuration error that names it, never a traceback.  Ctrl-C during the check
+writes the reports (every URL not checked yet is ``unchecked``, "interrupted") and ends the build
+with exit status 130.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import re
-import threading
 import time
+from collections.abc import Callable, Generator, Iterator
+from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
+from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.display import status_iterator
 from sphinx.util.nodes import get_node_line
 
-from sphinx_karabakh.linkcheck.cache import Cache, merge_ttl
+from sphinx_karabakh.linkcheck.cache import Cache, CacheError, merge_ttl
 from sphinx_karabakh.linkcheck.checker import CheckConfig, Checker, is_failure
 from sphinx_karabakh.linkcheck.collect import CollectError, LinkSet, collect_bib, collect_text
+from sphinx_karabakh.linkcheck.config import non_negative_seconds, positive_seconds, whole_number
 from sphinx_karabakh.linkcheck.model import CheckResult, CitedAt, Hyperlink, Verdict
 from sphinx_karabakh.linkcheck.report import summary, write_json, write_jsonl, write_junit
 from sphinx_karabakh.sources.model import Verdict as QuoteVerdict
 from sphinx_karabakh.sphinx.passages import loaded_sources
+from sphinx_karabakh.urls import link_target
 
 logger = logging.getLogger(__name__)
 
 _D = CheckConfig()
 
-#: name -> (default, rebuild, types, one-line meaning)
-CONFIG_VALUES: dict[str, tuple[Any, str, tuple[type, ...]]] = {
+#: name -> (default, rebuild, types)
+CONFIG_VALUES: dict[str, tuple[Any, Literal[""], tuple[type, ...]]] = {
     "karabakh_linkcheck_workers": (_D.workers, "", (int,)),  # global concurrency
     "karabakh_linkcheck_per_host": (_D.per_host, "", (int,)),  # concurrent requests per host
-    "karabakh_linkcheck_timeout": (_D.timeout, "", (int, float)),  # read timeout per request, s
+    "karabakh_linkcheck_timeout": (_D.timeout, "", (int, float)),  # total time per request, s
     "karabakh_linkcheck_deadline": (_D.deadline, "", (int, float, type(None))),  # whole run, s
     "karabakh_linkcheck_ignore": ([], "", (list, tuple)),  # regexes of URLs to skip
     "karabakh_linkcheck_allow_link_local": (False, "", (bool,)),  # allow 169.254/16, fe80::/10
+    "karabakh_linkcheck_refuse_private": (False, "", (bool,)),  # refuse 10/8, 192.168/16, ...
+    "karabakh_linkcheck_refuse_loopback": (False, "", (bool,)),  # refuse 127/8, ::1
     "karabakh_linkcheck_cache": (None, "", (str, os.PathLike, type(None))),  # SQLite path; "" = off
     "karabakh_linkcheck_ttl": ({}, "", (dict, int, float)),  # {"ok": s, "broken": s, ...}
     "karabakh_linkcheck_retry_after_max": (_D.retry_after_max, "", (int, float)),  # s per URL
@@ -57,6 +68,112 @@ CONFIG_VALUES: dict[str, tuple[Any, str, tuple[type, ...]]] = {
     "karabakh_linkcheck_refresh": (False, "", (bool,)),  # ignore cached verdicts this run
     "karabakh_linkcheck_processes": (_D.processes, "", (int,)),  # worker processes; 0 auto, 1 none
 }
+
+
+# --------------------------------------------------------------------------- validators
+# One per value: ``value -> value`` (possibly converted, e.g. "4" from ``-D`` -> 4), or
+# ``ValueError(message)``; ``check_config`` puts the name and the value in front of the message.
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be True or False")
+    return value
+
+
+def _optional_seconds(value: Any) -> float | None:
+    return None if value is None else positive_seconds(value)
+
+
+def _regexes(value: Any) -> list[str]:
+    """A list of strings (a string that is not a regular expression is warned about and left
+    out when the check starts, as before)."""
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of regular expressions (strings)")
+    return list(value)
+
+
+def _paths(value: Any) -> list[str | os.PathLike[str]]:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, str | os.PathLike) for v in value
+    ):
+        raise ValueError("must be a list of file paths (strings)")
+    return list(value)
+
+
+def _cache_path(value: Any) -> str | os.PathLike[str] | None:
+    if value is not None and not isinstance(value, str | os.PathLike):
+        raise ValueError("must be a file path (a string), '' for no cache, or None for the default")
+    return value
+
+
+def _ttl(value: Any) -> dict[str, float] | float:
+    """Seconds for ok/redirects, or ``{"ok": 86400, "broken": 3600, ...}`` per verdict."""
+    if isinstance(value, dict):
+        out: dict[str, float] = {}
+        for name, seconds in value.items():
+            try:
+                out[str(name)] = non_negative_seconds(seconds)
+            except ValueError as exc:
+                raise ValueError(f"{name!r}: {exc}") from None
+        merge_ttl(out)  # unknown or never-cached verdict names: ValueError
+        return out
+    return non_negative_seconds(value)
+
+
+VALIDATORS: dict[str, Callable[[Any], Any]] = {
+    "karabakh_linkcheck_workers": whole_number(1),
+    "karabakh_linkcheck_per_host": whole_number(1),
+    "karabakh_linkcheck_timeout": positive_seconds,
+    "karabakh_linkcheck_deadline": _optional_seconds,
+    "karabakh_linkcheck_ignore": _regexes,
+    "karabakh_linkcheck_allow_link_local": _flag,
+    "karabakh_linkcheck_refuse_private": _flag,
+    "karabakh_linkcheck_refuse_loopback": _flag,
+    "karabakh_linkcheck_cache": _cache_path,
+    "karabakh_linkcheck_ttl": _ttl,
+    "karabakh_linkcheck_retry_after_max": non_negative_seconds,
+    "karabakh_linkcheck_bibfiles": _paths,
+    "karabakh_linkcheck_timeout_fails": _flag,
+    "karabakh_linkcheck_max_bytes": whole_number(1),
+    "karabakh_linkcheck_refresh": _flag,
+    "karabakh_linkcheck_processes": whole_number(0),
+}
+
+
+def check_config(app: Sphinx, config: Config) -> None:
+    """``config-inited``: every ``karabakh_linkcheck_*`` value through its validator.
+
+    Every wrong value is reported in one pass, each as an error naming it and located at its
+    line of ``conf.py``; then the build stops with exit status 2.  Not a ``ConfigError``: Sphinx 9 shows
+    any exception as a crash report with a traceback, which a wrong value in ``conf.py`` is not.
+    """
+    problems: list[tuple[str, str]] = []
+    for name, validate in VALIDATORS.items():
+        value = getattr(config, name)
+        try:
+            setattr(config, name, validate(value))
+        except ValueError as exc:
+            problems.append((name, f"sphinx-karabakh: {name} = {value!r}: {exc}"))
+    if problems:
+        for name, message in problems:
+            logger.error("%s", message, location=_conf_location(app, name))
+        raise SystemExit(2)
+
+
+def _conf_location(app: Sphinx, name: str) -> str | None:
+    """``conf.py:LINE`` of the assignment to ``name`` (``None``: set elsewhere, e.g. ``-D``)."""
+    conf = Path(app.confdir) / "conf.py"
+    try:
+        lines = conf.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = [
+        i
+        for i, line in enumerate(lines, 1)
+        if re.match(rf"\s*{re.escape(name)}\s*(?::[^=]*)?=", line)
+    ]
+    return f"{conf}:{found[-1]}" if found else None  # the last assignment is the one in force
 
 
 class CiteCheckBuilder(Builder):
@@ -76,7 +193,7 @@ class CiteCheckBuilder(Builder):
     def get_target_uri(self, docname: str, typ: str | None = None) -> str:
         return ""
 
-    def prepare_writing(self, docnames: set[str]) -> None:
+    def prepare_writing(self, docnames: AbstractSet[str]) -> None:
         return
 
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
@@ -97,24 +214,19 @@ class CiteCheckBuilder(Builder):
         cache = self._open_cache()
         links = self.links.links()
         t0 = time.monotonic()
-        self.results = list(self._check(links, config, cache))
+        self.results, interrupted = self._check(links, config, cache)
         elapsed = time.monotonic() - t0
         if cache is not None:
             cache.close()
-        outdir = Path(self.outdir)
-        outdir.mkdir(parents=True, exist_ok=True)
-        write_json(self.results, outdir / "output.json")
-        write_jsonl(self.results, outdir / "output.jsonl")
-        write_junit(self.results, outdir / "junit.xml", failing=failing, elapsed=elapsed)
-        (outdir / "summary.md").write_text(
-            summary(self.results, failing=failing, elapsed=elapsed) + "\n", encoding="utf-8"
-        )
+            if cache.problem:
+                logger.warning("%s", cache.problem, type="karabakh", subtype="link")
+        self._write_reports(failing, elapsed)
         failed = False
         for r in self.results:
             if failing(r.verdict):
                 failed = True
                 self._warn(r)
-            elif r.verdict in (Verdict.RATE_LIMITED, Verdict.TIMEOUT, Verdict.UNCHECKED):
+            elif r.verdict in (Verdict.RATE_LIMITED, Verdict.TIMEOUT):
                 logger.info("%s %s: %s", r.verdict, r.url, r.reason)
         counts: dict[str, int] = {}
         for r in self.results:
@@ -126,6 +238,47 @@ class CiteCheckBuilder(Builder):
         )
         if failed:
             _app(self).statuscode = 1
+        if interrupted:
+            left = sum(1 for r in self.results if r.verdict is Verdict.UNCHECKED)
+            logger.info(
+                "citecheck: interrupted (Ctrl-C); %d URLs not checked; the reports are in %s",
+                left,
+                self.outdir,
+            )
+            _app(self).statuscode = 130
+            raise SystemExit(130)  # past Sphinx's own Ctrl-C handling, which would exit 2
+
+    def _write_reports(self, failing: Callable[[Verdict], bool], elapsed: float) -> None:
+        """output.json, output.jsonl, junit.xml, summary.md; one that cannot be written is a
+        warning and does not keep the others from being written."""
+        outdir = Path(self.outdir)
+        outdir.mkdir(parents=True, exist_ok=True)
+        writers: list[tuple[str, Callable[[Path], object]]] = [
+            ("output.json", lambda p: write_json(self.results, p)),
+            ("output.jsonl", lambda p: write_jsonl(self.results, p)),
+            (
+                "junit.xml",
+                lambda p: write_junit(self.results, p, failing=failing, elapsed=elapsed),
+            ),
+            (
+                "summary.md",
+                lambda p: p.write_text(
+                    summary(self.results, failing=failing, elapsed=elapsed) + "\n",
+                    encoding="utf-8",
+                ),
+            ),
+        ]
+        for name, write in writers:
+            try:
+                write(outdir / name)
+            except OSError as exc:
+                logger.warning(
+                    "cannot write the report %s: %s",
+                    outdir / name,
+                    exc.strerror or exc,
+                    type="karabakh",
+                    subtype="link",
+                )
 
     # ------------------------------------------------------------------ helpers
 
@@ -152,13 +305,14 @@ class CiteCheckBuilder(Builder):
             )
 
     def _check_config(self) -> CheckConfig:
+        """The run's ``CheckConfig`` from the values ``check_config`` validated."""
         cfg = self.config
         ignore = []
         for rx in cfg.karabakh_linkcheck_ignore:
             try:
                 re.compile(rx)
                 ignore.append(rx)
-            except (re.error, TypeError) as exc:
+            except re.error as exc:
                 logger.warning(
                     "karabakh_linkcheck_ignore: %r is not a regular expression (%s); left out",
                     rx,
@@ -167,21 +321,23 @@ class CiteCheckBuilder(Builder):
                     subtype="link",
                 )
         return CheckConfig(
-            workers=max(1, int(cfg.karabakh_linkcheck_workers)),
-            per_host=max(1, int(cfg.karabakh_linkcheck_per_host)),
+            workers=cfg.karabakh_linkcheck_workers,
+            per_host=cfg.karabakh_linkcheck_per_host,
             timeout=float(cfg.karabakh_linkcheck_timeout),
-            deadline=None
-            if cfg.karabakh_linkcheck_deadline is None
-            else float(cfg.karabakh_linkcheck_deadline),
+            deadline=cfg.karabakh_linkcheck_deadline,
             ignore=tuple(ignore),
-            allow_link_local=bool(cfg.karabakh_linkcheck_allow_link_local),
+            allow_link_local=cfg.karabakh_linkcheck_allow_link_local,
+            refuse_private=cfg.karabakh_linkcheck_refuse_private,
+            refuse_loopback=cfg.karabakh_linkcheck_refuse_loopback,
             retry_after_max=float(cfg.karabakh_linkcheck_retry_after_max),
-            timeout_fails=bool(cfg.karabakh_linkcheck_timeout_fails),
-            max_bytes=int(cfg.karabakh_linkcheck_max_bytes),
-            processes=max(0, int(cfg.karabakh_linkcheck_processes)),
+            timeout_fails=cfg.karabakh_linkcheck_timeout_fails,
+            max_bytes=cfg.karabakh_linkcheck_max_bytes,
+            processes=cfg.karabakh_linkcheck_processes,
         )
 
     def _open_cache(self) -> Cache | None:
+        """The verdict cache, or ``None`` ("" configured, or a file that is not a usable cache:
+        a ``karabakh.link`` warning, and the check goes on without it)."""
         path = self.config.karabakh_linkcheck_cache
         if path == "":
             return None
@@ -189,19 +345,12 @@ class CiteCheckBuilder(Builder):
             path = Path(self.doctreedir) / "karabakh-linkcheck.sqlite"
         else:
             path = Path(self.confdir) / path
-        try:
-            ttl = merge_ttl(self.config.karabakh_linkcheck_ttl or None)
-        except ValueError as exc:
-            logger.warning(
-                "karabakh_linkcheck_ttl: %s; defaults used", exc, type="karabakh", subtype="link"
-            )
-            ttl = merge_ttl(None)
+        ttl = merge_ttl(self.config.karabakh_linkcheck_ttl or None)  # validated at config-inited
         try:
             return Cache(path, ttl, refresh=bool(self.config.karabakh_linkcheck_refresh))
-        except Exception as exc:
+        except CacheError as exc:
             logger.warning(
-                "link-check cache %s unusable (%s); checking without it",
-                path,
+                "link-check cache unusable: %s; checking without it",
                 exc,
                 type="karabakh",
                 subtype="link",
@@ -244,47 +393,41 @@ class CiteCheckBuilder(Builder):
                 where = CitedAt(file=str(loaded.metadata), key=sid)
                 self.links.add(url, where, quoted.get(sid, []))
 
-    def _check(self, links: list[Hyperlink], config: CheckConfig, cache: Cache | None):
-        """Run the checker in a thread; yield results through Sphinx's status_iterator."""
+    def _check(
+        self, links: list[Hyperlink], config: CheckConfig, cache: Cache | None
+    ) -> tuple[list[CheckResult], bool]:
+        """Check in this (the main) thread, so Ctrl-C reaches the checker, which then gives every
+        URL not checked yet its verdict; progress through Sphinx's ``status_iterator``.  Returns
+        the results and whether the run was interrupted."""
         if not links:
-            return
-        q: queue.SimpleQueue = queue.SimpleQueue()
-        results: list[CheckResult] = []
-        error: list[BaseException] = []
+            return [], False
+        box: list[CheckResult] = []  # on_result puts one result here, then pulls it through
 
-        def run() -> None:
-            checker = Checker(config, cache)
-            try:
-                results.extend(checker.check(links, on_result=q.put))
-            except BaseException as exc:  # reported below, never lost
-                error.append(exc)
-            finally:
-                checker.close()
-                q.put(None)
-
-        th = threading.Thread(target=run, name="citecheck", daemon=True)
-        th.start()
-
-        def stream():
+        def pull() -> Iterator[CheckResult]:
             while True:
-                r = q.get()
-                if r is None:
-                    return
-                yield r
+                yield box.pop()
 
-        for _ in status_iterator(
-            stream(),
+        progress: Generator[CheckResult, None, None] = status_iterator(  # type: ignore[assignment]
+            pull(),
             "checking links... ",
             "darkgreen",
             len(links),
             self.config.verbosity,
             stringify_func=lambda r: f"{r.verdict} {r.url}",
-        ):
-            pass
-        th.join()
-        if error:
-            raise error[0]
-        yield from results
+        )
+
+        def on_result(r: CheckResult) -> None:
+            box.append(r)
+            next(progress)
+
+        checker = Checker(config, cache)
+        try:
+            results = checker.check(links, on_result=on_result)
+        finally:
+            checker.close()
+            progress.close()
+            logger.info("")
+        return results, checker.interrupted
 
 
 def _app(builder: Builder) -> Sphinx:
@@ -293,8 +436,9 @@ def _app(builder: Builder) -> Sphinx:
 
 
 def _is_external(uri: str) -> bool:
-    low = uri.strip().lower()
-    return "://" in low or low.startswith(("mailto:", "javascript:")) or low in ("#", "")
+    """Any URL with a scheme (``javascript:`` too, for the check to refuse it), and empty or
+    ``#`` targets (placeholders); relative links are Sphinx's business."""
+    return bool(link_target(uri).scheme) or uri.strip() in ("#", "")
 
 
 def _quoted_passages(env: Any) -> dict[str, list[str]]:
@@ -319,4 +463,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_builder(CiteCheckBuilder)
     for name, (default, rebuild, types) in CONFIG_VALUES.items():
         app.add_config_value(name, default, rebuild, types)
+    app.connect("config-inited", check_config)
     return meta
