@@ -291,9 +291,9 @@ def decode_utf8(data: bytes, path: Path | str, what: str = "source file") -> str
         ) from None
 
 
-def read_source_text(path: Path, cap: int = MAX_SOURCE_BYTES) -> str:
+def read_source_text(path: Path, cap: int | None = None) -> str:
     """The file decoded as UTF-8; SourceError for a missing, special, huge or undecodable file."""
-    return decode_utf8(read_capped(Path(path), cap), path)
+    return decode_utf8(read_capped(Path(path), MAX_SOURCE_BYTES if cap is None else cap), path)
 
 
 def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Source:
@@ -455,6 +455,7 @@ def read_metadata(path: Path) -> Metadata:
         tables = []
     starts = _table_lines(lines)
     metas: list[SourceMeta] = []
+    notes: list[SourceWarning] = []
     seen: dict[str, int] = {}
     for n, table in enumerate(tables):
         tline = starts[n] if n < len(starts) else None
@@ -466,7 +467,18 @@ def read_metadata(path: Path) -> Metadata:
             continue
         seen[meta.id] = _key_line(lines, tline, "id") if tline else 0
         metas.append(meta)
-    warnings: list[SourceWarning] = []
+        scheme = unsafe_scheme(meta.url) if meta.url else None
+        if scheme:
+            line = _key_line(lines, tline, "url") if tline else None
+            notes.append(
+                SourceWarning(
+                    f"source {meta.id!r}: url {meta.url!r} has the scheme {scheme!r}; only "
+                    "http(s), mailto and relative links become links, so it is shown as text",
+                    path,
+                    line,
+                )
+            )
+    warnings: list[SourceWarning] = list(notes)
     if not tables and not errors:
         warnings.append(SourceWarning("no [[source]] tables: there are no sources to quote", path))
     return Metadata(tuple(metas), tuple(errors), tuple(warnings))
@@ -499,12 +511,6 @@ def _table_meta(
     if not isinstance(date, str | datetime.date):
         raise _Invalid(f"'date' must be a string or a TOML date, not {type(date).__name__}", "date")
     url = _as_str(table.get("url", ""), "url").strip()
-    if url and unsafe_scheme(url):
-        raise _Invalid(
-            f"url {url!r} has the scheme {unsafe_scheme(url)!r}: only http(s) and mailto links "
-            "are allowed",
-            "url",
-        )
     return SourceMeta(
         id=sid,
         file=file,

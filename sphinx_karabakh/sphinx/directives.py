@@ -58,6 +58,7 @@ from sphinx_karabakh.sphinx.passages import (
     source_anchor,
     source_of,
 )
+from sphinx_karabakh.urls import safe_href
 
 logger = logging.getLogger(__name__)
 
@@ -336,9 +337,13 @@ def attribution(
     if passage_id:
         attr += nodes.Text(lead or (", found in " if found else ", "))
         attr += passage_xref(passage_id)
-    if meta.url:
+    href = safe_href(meta.url) if meta.url else None
+    if href:
         attr += nodes.Text(" · ")
-        attr += nodes.reference("original", "original", refuri=meta.url, classes=["karabakh-url"])
+        attr += nodes.reference("original", "original", refuri=href, classes=["karabakh-url"])
+    elif meta.url:  # not a link (javascript: and the like): the address as text
+        attr += nodes.Text(" · ")
+        attr += nodes.literal(meta.url, meta.url, classes=["karabakh-url-text"])
     return attr
 
 
@@ -568,7 +573,13 @@ class SourceDirective(KarabakhDirective):
         add("Date", meta.date)
         add("Publisher", meta.publisher)
         if meta.url:
-            add("URL", nodes.reference(meta.url, meta.url, refuri=meta.url))
+            href = safe_href(meta.url)
+            add(
+                "URL",
+                nodes.reference(meta.url, meta.url, refuri=href)
+                if href
+                else nodes.literal(meta.url, meta.url),
+            )
         add("Source ID", nodes.literal(meta.id, meta.id))
         add("Passages", str(len(source.paragraphs)))
         return fields
