@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sphinx.errors import ConfigError
 
 
 class Page(HTMLParser):
@@ -271,18 +270,24 @@ def test_myst_pages_use_every_directive_and_role(app, warning):
     [
         ({"karabakh_sources": "no-such-dir"}, "is not a directory"),
         ({"karabakh_source_docs": "sources/page"}, "must contain '{id}'"),
-        ({"karabakh_lock_update": "yes"}, "karabakh_lock_update"),
+        ({"karabakh_lock_update": 5}, "True or False"),
         ({"karabakh_source_docs": {"alpha": 3}}, "maps source IDs to docnames"),
     ],
 )
 def test_bad_config_fails_fast(make_app, sphinx_test_tempdir, rootdir, overrides, message):
+    import io
     import shutil
 
     srcdir = sphinx_test_tempdir / "quotes-rst-badconf"
     if not srcdir.exists():
         shutil.copytree(rootdir / "test-quotes-rst", srcdir)
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        make_app("html", srcdir=srcdir, confoverrides=overrides)
+    warning = io.StringIO()
+    with pytest.raises(SystemExit) as exc:
+        make_app("html", srcdir=srcdir, confoverrides=overrides, warning=warning)
+    assert exc.value.code == 2
+    name = next(iter(overrides))
+    assert f"ERROR: sphinx-karabakh: {name} = " in warning.getvalue()
+    assert message in warning.getvalue() and "Traceback" not in warning.getvalue()
 
 
 @pytest.mark.sphinx(

@@ -30,7 +30,6 @@ from typing import Any, Literal
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
-from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.display import status_iterator
 from sphinx.util.nodes import get_node_line
@@ -42,6 +41,7 @@ from sphinx_karabakh.linkcheck.config import non_negative_seconds, positive_seco
 from sphinx_karabakh.linkcheck.model import CheckResult, CitedAt, Hyperlink, Verdict
 from sphinx_karabakh.linkcheck.report import summary, write_json, write_jsonl, write_junit
 from sphinx_karabakh.sources.model import Verdict as QuoteVerdict
+from sphinx_karabakh.sphinx import config as kconfig
 from sphinx_karabakh.sphinx.passages import loaded_sources
 from sphinx_karabakh.urls import link_target
 
@@ -141,39 +141,11 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def check_config(app: Sphinx, config: Config) -> None:
-    """``config-inited``: every ``karabakh_linkcheck_*`` value through its validator.
-
-    Every wrong value is reported in one pass, each as an error naming it and located at its
-    line of ``conf.py``; then the build stops with exit status 2.  Not a ``ConfigError``: Sphinx 9 shows
-    any exception as a crash report with a traceback, which a wrong value in ``conf.py`` is not.
-    """
-    problems: list[tuple[str, str]] = []
-    for name, validate in VALIDATORS.items():
-        value = getattr(config, name)
-        try:
-            setattr(config, name, validate(value))
-        except ValueError as exc:
-            problems.append((name, f"sphinx-karabakh: {name} = {value!r}: {exc}"))
-    if problems:
-        for name, message in problems:
-            logger.error("%s", message, location=_conf_location(app, name))
-        raise SystemExit(2)
-
-
-def _conf_location(app: Sphinx, name: str) -> str | None:
-    """``conf.py:LINE`` of the assignment to ``name`` (``None``: set elsewhere, e.g. ``-D``)."""
-    conf = Path(app.confdir) / "conf.py"
-    try:
-        lines = conf.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    found = [
-        i
-        for i, line in enumerate(lines, 1)
-        if re.match(rf"\s*{re.escape(name)}\s*(?::[^=]*)?=", line)
-    ]
-    return f"{conf}:{found[-1]}" if found else None  # the last assignment is the one in force
+#: The link checker's values, for the one configuration (``config.py``).
+OPTIONS = tuple(
+    kconfig.Option(name, default, rebuild, kconfig.plain(VALIDATORS[name]), "", types)
+    for name, (default, rebuild, types) in CONFIG_VALUES.items()
+)
 
 
 class CiteCheckBuilder(Builder):
@@ -461,7 +433,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     if "karabakh_linkcheck_workers" in app.config:  # loaded twice (package + this module)
         return meta
     app.add_builder(CiteCheckBuilder)
-    for name, (default, rebuild, types) in CONFIG_VALUES.items():
-        app.add_config_value(name, default, rebuild, types)
-    app.connect("config-inited", check_config)
+    kconfig.register(app, OPTIONS)
     return meta

@@ -1,16 +1,21 @@
 """One typed configuration: every ``karabakh_*`` value, its default, rebuild scope and validator.
 
 Each feature module lists its values as :class:`Option` objects; ``register`` adds them to Sphinx
-and ``validate`` (connected to ``config-inited``) checks every one with a message that names it.
-A wrong value stops the build with a ``ConfigError`` ("Configuration error: sphinx-karabakh:
-karabakh_linkcheck_ttl: …"), never a traceback: validators raise ``ValueError`` with the reason,
-and the value they return (a path made absolute, a number made a float) replaces the one given.
+and ``validate`` (connected to ``config-inited``) checks every one.  Validators are plain
+functions ``(value, Context) -> value`` that raise ``ValueError`` with the reason; the value they
+return (a path made absolute, ``"4"`` from ``-D`` made 4) replaces the one given.
+
+Every wrong value is reported in one pass, each as an error that names it and its value, located
+at its line of ``conf.py``; then the build stops with exit status 2.  Not a ``ConfigError``:
+Sphinx 9 shows any exception raised here as a crash report with a traceback, which a wrong value
+in ``conf.py`` is not.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,9 +24,10 @@ from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.errors import ConfigError
+from sphinx.util import logging
 
 Validator = Callable[[Any, "Context"], Any]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,14 +68,42 @@ def register(app: Sphinx, options: Iterable[Option]) -> None:
 def validate(app: Sphinx, config: Config) -> None:
     """``config-inited``: every registered ``karabakh_*`` value checked, in name order."""
     ctx = Context(Path(app.confdir), Path(app.srcdir))
+    problems: list[tuple[str, str]] = []
     for name in sorted(OPTIONS):
         opt = OPTIONS[name]
         value = getattr(config, name, opt.default)
         try:
-            checked = opt.validate(value, ctx)
+            setattr(config, name, opt.validate(value, ctx))
         except (ValueError, TypeError) as exc:
-            raise ConfigError(f"sphinx-karabakh: {name}: {exc} (got {value!r})") from None
-        setattr(config, name, checked)
+            problems.append((name, f"sphinx-karabakh: {name} = {value!r}: {exc}"))
+    if problems:
+        for name, message in problems:
+            logger.error("%s", message, location=conf_location(app, name))
+        raise SystemExit(2)
+
+
+def conf_location(app: Sphinx, name: str) -> str | None:
+    """``conf.py:LINE`` of the assignment to ``name`` (``None``: set elsewhere, e.g. ``-D``)."""
+    conf = Path(app.confdir) / "conf.py"
+    try:
+        lines = conf.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = [
+        i
+        for i, line in enumerate(lines, 1)
+        if re.match(rf"\s*{re.escape(name)}\s*(?::[^=]*)?=", line)
+    ]
+    return f"{conf}:{found[-1]}" if found else None  # the last assignment is the one in force
+
+
+def plain(fn: Callable[[Any], Any]) -> Validator:
+    """A validator that needs no context (``value -> value``)."""
+
+    def check(value: Any, _ctx: Context) -> Any:
+        return fn(value)
+
+    return check
 
 
 # --- validators --------------------------------------------------------------------------------
