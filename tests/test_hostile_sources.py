@@ -237,3 +237,28 @@ def test_hostile_sources_in_a_build_are_located_warnings(make_app, tmp_path):
     assert "texts/ok" not in app.env.found_docs
     html = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
     assert 'href="javascript:' not in html and "javascript:alert(1)" in html
+
+
+# --- nothing quadratic: structure (the times are in bench/hostile.py) ---------------------------
+
+
+def test_short_lines_without_end_punctuation_stay_paragraphs_of_their_own():
+    from sphinx_karabakh.sources import SourceMeta, source_from_text
+
+    text = "".join(f"short line {i} without end\n\n" for i in range(10_000))
+    src = source_from_text(text, SourceMeta(id="s", file="s.txt"))
+    assert len(src.paragraphs) == 10_000
+    assert not src.notes
+
+
+def test_page_break_joins_are_capped_with_a_located_warning():
+    from sphinx_karabakh.sources import SourceMeta, source_from_text
+    from sphinx_karabakh.sources.passages import MAX_PARTS
+
+    block = "a long line of prose that runs on past the end of the page and"
+    text = "\n\n".join(f"{block} {i}" for i in range(MAX_PARTS + 3)) + ".\n"
+    src = source_from_text(text, SourceMeta(id="s", file="s.txt"), path="s.txt")
+    assert len(src.paragraphs) == 2
+    assert len(src.parts("s:p1")) == MAX_PARTS
+    (note,) = src.notes
+    assert "page breaks" in note.reason and note.line == 2 * MAX_PARTS + 1

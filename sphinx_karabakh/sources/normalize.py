@@ -171,7 +171,7 @@ class Normalized:
 
 
 def _make(text: str, segs: list[Segment], soft: Iterable[int] = ()) -> Normalized:
-    return Normalized(text, tuple(segs), tuple(s[0] for s in segs), tuple(soft))
+    return Normalized(text, tuple(segs), tuple([s[0] for s in segs]), tuple(soft))
 
 
 def identity(raw: str, start: int = 0, end: int | None = None) -> Normalized:

@@ -185,7 +185,7 @@ def paragraph_specs(
     """Blocks minus boilerplate and end matter, page-broken paragraphs joined."""
     markdown = meta.format == "markdown"
     blocks = split_blocks(text, markdown)
-    heads = [_head(text, b) for b in blocks]
+    heads = [_head(text, b) for b in blocks] if meta.end_marker or meta.boilerplate else []
     if meta.end_marker:
         marker = normalize(meta.end_marker, markdown).text
         for i in range(len(blocks) - 1, -1, -1):
