@@ -16,6 +16,12 @@ What it does (deterministic, seeded):
    <= 1.3). ``--repeat N`` (default 2) builds each N times, alternating, and keeps the fastest;
    on a shared machine the CPU ratio is the steadier figure. Writes ``bench/out/build.json``.
 
+4. ``--incremental`` (issue 8): on the karabakh handbook, builds again and counts the documents
+   read each time: nothing changed; every source touched (a new mtime, the same bytes: must read
+   no document); one sentence of one source changed (must read exactly the pages that quote that
+   source, its page, the sources table and the pages with a source-less typed quote -- counted
+   from the generated pages and compared).  Times each build too.
+
 Run: ``.venv/bin/python bench/build.py`` (``--jobs 2``, ``--repeat 3``, ``--quick`` for a small run).
 Before/after in one run: ``mkdir /tmp/old && git archive REV sphinx_karabakh | tar -x -C /tmp/old``,
 then ``--baseline /tmp/old`` also builds the karabakh pages with that older package, alternating.
@@ -224,27 +230,22 @@ def make_pages(
 
 
 def sphinx_build(
-    src: Path, out: Path, jobs: int, package_dir: Path | None = None
+    src: Path,
+    out: Path,
+    jobs: int,
+    package_dir: Path | None = None,
+    fresh: bool = True,
 ) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds of the build and its workers, stderr).
 
     ``package_dir``: import sphinx_karabakh from there (an older checkout) instead of this one.
+    ``fresh=False``: an incremental build into the same output (stdout then holds Sphinx's
+    "updating environment" line, returned instead of stderr).
     """
-    if out.exists():
+    if fresh and out.exists():
         shutil.rmtree(out)
-    cmd = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-b",
-        "html",
-        "-q",
-        "-E",
-        "-j",
-        str(jobs),
-        str(src),
-        str(out),
-    ]
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-j", str(jobs), str(src), str(out)]
+    cmd[5:5] = ["-q", "-E"] if fresh else []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     env = dict(os.environ)
@@ -256,7 +257,49 @@ def sphinx_build(
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"sphinx-build failed for {src}:\n{proc.stderr[-3000:]}")
-    return elapsed, cpu, proc.stderr
+    return elapsed, cpu, proc.stderr if fresh else proc.stdout
+
+
+def _changed(stdout: str) -> int:
+    """Documents read by an incremental build ("updating environment: 0 added, N changed")."""
+    import re
+
+    m = re.search(r"(\d+) added, (\d+) changed, (\d+) removed", stdout)
+    return int(m.group(1)) + int(m.group(2)) if m else -1
+
+
+def incremental(kroot: Path, jobs: int) -> dict:
+    """Build, then count the documents each kind of change makes Sphinx read again."""
+    import re
+
+    out = WORK / "html-incremental"
+    sphinx_build(kroot, out, jobs)
+    rows = {}
+    t, _, log = sphinx_build(kroot, out, jobs, fresh=False)
+    rows["nothing changed"] = (_changed(log), 0, t)
+    later = time.time() + 10
+    for p in (kroot / "texts").iterdir():
+        os.utime(p, (later, later))
+    t, _, log = sphinx_build(kroot, out, jobs, fresh=False)
+    rows["every source touched"] = (_changed(log), 0, t)
+    # change one sentence of src-03; expected: the pages that quote src-03 (by ID or typed with
+    # it as target), its source page, the index (sources table) and every page with a typed quote
+    # that names no source (it looked in every source)
+    pages = sorted((kroot / "commentary").glob("*.rst"))
+    expected = {"index", "sources/src-03"}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if re.search(r"src-03[:>\s`]", text) or re.search(
+            r"\.\. karabakh:verify::\s*$", text, re.M
+        ):
+            expected.add(f"commentary/{page.stem}")
+    path = kroot / "texts" / "src-03.txt"
+    text = path.read_text(encoding="utf-8")
+    first = text.split("\n\n")[1].split(". ")[0]
+    path.write_text(text.replace(first, first + " indeed", 1), encoding="utf-8")
+    t, _, log = sphinx_build(kroot, out, jobs, fresh=False)
+    rows["one sentence of one source changed"] = (_changed(log), len(expected), t)
+    return {k: {"read": r, "expected": e, "seconds": round(s, 2)} for k, (r, e, s) in rows.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -271,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="also build the karabakh pages with the sphinx_karabakh package found in DIR (e.g. "
         "`git archive REV sphinx_karabakh | tar -x -C DIR`), alternating, for a before/after",
+    )
+    ap.add_argument(
+        "--incremental", action="store_true", help="also count what each kind of change re-reads"
     )
     args = ap.parse_args(argv)
     if args.baseline and not (args.baseline / "sphinx_karabakh" / "__init__.py").is_file():
@@ -326,9 +372,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warnings in the karabakh build: {n_warn} (expected 0: every generated quote verifies)")
     if n_warn:
         print("\n".join(warnings.splitlines()[:5]))
+    inc = None
+    if args.incremental:
+        inc = incremental(kroot, args.jobs)
+        print("incremental builds (documents read / expected, seconds):")
+        for what, row in inc.items():
+            ok = "OK" if row["read"] == row["expected"] else "NOT as expected"
+            print(
+                f"  {what:38s} {row['read']:4d} / {row['expected']:4d}  {row['seconds']:6.2f} s  {ok}"
+            )
     OUT.mkdir(parents=True, exist_ok=True)
     result = {
         "bench": "build",
+        "incremental": inc,
         "sources": n_sources,
         "passages": passages,
         "pages": n_pages,
