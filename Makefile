@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: handbook test lint linkcheck bench clean venv browser-deps
+.PHONY: handbook test lint typecheck linkcheck bench clean venv browser-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,12 +23,19 @@ handbook: $(STAMP)
 	@echo
 	@echo "Handbook built: open $(CURDIR)/build/handbook/index.html"
 
-## Run the whole test suite (installs headless chromium for the browser test when it can).
-test: $(STAMP) browser-deps
+## Run the linters, the type checker and the whole test suite (installs headless chromium for
+## the browser test when it can).
+test: $(STAMP) browser-deps lint typecheck
 	$(BIN)/python -m pytest -n $(JOBS) tests
 
+## ruff: lint and formatting (`ruff format` fixes the latter).
 lint: $(STAMP)
 	$(BIN)/ruff check sphinx_karabakh tests bench
+	$(BIN)/ruff format --check sphinx_karabakh tests bench
+
+## mypy over the package (settings and the few modules still exempt: pyproject.toml).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 ## Check every URL the handbook cites (reports unreachable hosts honestly when offline).
 linkcheck: $(STAMP)

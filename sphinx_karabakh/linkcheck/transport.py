@@ -91,7 +91,7 @@ class CheckedResponse(http.client.HTTPResponse):
             return
         fp = self.fp
         probe = _HeaderEnd(fp)
-        self.fp = probe  # type: ignore[assignment]
+        self.fp = probe
         try:
             super().begin()
         finally:

@@ -105,7 +105,8 @@ class WordIndex:
                 break
         if not good:
             # step 1: the rarest words vote (a changed word may have broken every phrase)
-            chosen, spent = [], 0
+            chosen: list[str] = []
+            spent = 0
             for df, w in known:
                 if chosen and spent + df > budget:
                     break

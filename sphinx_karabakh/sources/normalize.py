@@ -291,8 +291,8 @@ def compose(outer: Normalized, inner: Normalized) -> Normalized:
     """``outer`` normalises ``inner.text``; the result maps ``outer.text`` to ``inner``'s raw."""
     if len(inner.segments) == 1 and inner.segments[0][3] and inner.segments[0][0] == 0:
         base = inner.segments[0][1]  # inner is a plain slice of raw: shift
-        segs = [(ns, rs + base, re_ + base, lin) for ns, rs, re_, lin in outer.segments]
-        return _make(outer.text, segs, outer.soft)
+        shifted = [(ns, rs + base, re_ + base, lin) for ns, rs, re_, lin in outer.segments]
+        return _make(outer.text, shifted, outer.soft)
     segs: list[Segment] = []
     for ns, rs, re_, lin in outer.segments:
         if not lin:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from threading import Lock
+from typing import cast
 
 from sphinx_karabakh.sources.ids import PassageId
 from sphinx_karabakh.sources.index import WordIndex
@@ -252,7 +253,8 @@ class SourceSet(Mapping[str, Source]):
             phrases += [f"{a} {b}" for a, b in pairwise(ws)]
             phrases += [" ".join(ws[i : i + 3]) for i in range(len(ws) - 2)]
         found = self.index().candidates(q.tokens, phrases, limit=limit)
-        for sid, pid in found:  # type: ignore[misc]
+        for key in found:
+            sid, pid = cast(tuple[str, str], key)
             if source is not None and sid != source.id:
                 continue
             out.append(self._target(self._sources[sid], pid))
@@ -287,11 +289,12 @@ class SourceSet(Mapping[str, Source]):
                 return self._narrow(result)
             return self._narrow(self._found_elsewhere(q, result, p.id, src))
         if source:
-            src = self.find_source(source)
-            if src is None:
+            found_src = self.find_source(source)
+            if found_src is None:
                 return QuoteMatch(
                     Verdict.NOT_FOUND, text, source, reason=f"unknown source {source!r}"
                 )
+            src = found_src
             result = self._with_splice_check(q, self._source_targets(q, src))
             if result.ok:
                 return self._narrow(result)

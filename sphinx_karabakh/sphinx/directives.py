@@ -439,7 +439,7 @@ class QuoteDirective(KarabakhDirective):
             self.warn(f":sentences: must be N or N-M, got {spec!r}", "usage")
             return None
         try:
-            return loaded.sourceset.sentence_range(passage.id, a, b)
+            return cast(Any, loaded.sourceset).sentence_range(passage.id, a, b)
         except KeyError:
             count = len(source.sentences(passage.id))
             self.warn(
@@ -721,7 +721,7 @@ class SourcesTableDirective(KarabakhDirective):
         body = nodes.tbody()
         group += body
         for source_id in loaded.ids:
-            source = loaded.sourceset[source_id]
+            source = cast(Any, loaded.sourceset)[source_id]
             meta: SourceMeta = source.meta
             body += self.row(
                 [

@@ -240,10 +240,10 @@ class KarabakhDomain(Domain):
 
     def _fingerprints(self, derived: Derived) -> dict[str, str]:
         """Per document, a hash of the cross-document data its placeholders show."""
-        shown: dict[str, Any] = {}
+        shown: dict[str, list[Any]] = {}
         all_sources = sorted(derived.source_docs.items())
         for docname, source_ids in self.renders.items():
-            items = []
+            items: list[Any] = []
             for source_id in source_ids:
                 prefix = f"{source_id}:"
                 items.append(
@@ -307,12 +307,13 @@ class KarabakhDomain(Domain):
     ) -> nodes.reference | None:
         if typ == "place":  # docname#anchor, made by the post-transform
             todocname, _, anchor = target.partition("#")
-            title = node.get("reftitle") or None
+            title: str | None = node.get("reftitle") or None
             return make_refnode(builder, fromdocname, todocname, anchor, contnode, title)
         source_id = source_of(target) if typ == "passage" else target
-        todocname = self.derived.source_docs.get(source_id)
-        if todocname is None:
+        page = self.derived.source_docs.get(source_id)
+        if page is None:
             return None
+        todocname = page
         anchor = (
             anchor_id(first_paragraph_of(target)) if typ == "passage" else source_anchor(target)
         )

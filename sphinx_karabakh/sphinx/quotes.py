@@ -414,7 +414,7 @@ def setup(app: Sphinx) -> None:
     """Register this feature's config values, nodes, directives, roles and events."""
     kconfig.register(app, OPTIONS)
     for node in knodes.PLACEHOLDERS:
-        app.add_node(node, **knodes.VISITORS)
+        app.add_node(node, **cast(Any, knodes.VISITORS))
     app.add_node(
         knodes.passage_text, html=(knodes.visit_passage_text_html, knodes.depart_passage_text_html)
     )

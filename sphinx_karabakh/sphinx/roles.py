@@ -50,9 +50,9 @@ class VerifyRole(KarabakhMixin, SphinxRole):
     """``:karabakh:verify:`typed words <SRC>``` -> “typed words”, proved against the source."""
 
     def run(self) -> tuple[list[Node], list[system_message]]:
-        has_target, typed, target = split_explicit_title(self.text)
+        has_target, typed, written = split_explicit_title(self.text)
         typed = " ".join(typed.split())
-        target = target.strip() if has_target else None
+        target = written.strip() if has_target else None
         outer = nodes.inline(classes=["karabakh-q", "karabakh-verify"])
         shown = nodes.inline(_quoted(typed), _quoted(typed), classes=["karabakh-q-text"])
         loaded = self.sources()
