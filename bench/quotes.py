@@ -23,8 +23,10 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import re
+import shutil
 import sys
 import time
 from collections import Counter
@@ -145,13 +147,19 @@ def build_corpus(target_mb: int, rng: random.Random, vocab: list[str]) -> Path:
 
 
 def subset(corpus: Path, mb: int) -> Path:
-    """A directory holding the first ``mb`` files (symlinks)."""
+    """A directory holding the first ``mb`` files (hard links: a source file must be a regular
+    file inside its sources directory, so a symlink out of it would be refused)."""
     d = OUT / f"quotes-corpus-{mb}mb"
     d.mkdir(parents=True, exist_ok=True)
     for i in range(mb):
         link = d / f"src{i:03d}.txt"
+        if link.is_symlink():
+            link.unlink()
         if not link.exists():
-            link.symlink_to(corpus / f"src{i:03d}.txt")
+            try:
+                os.link(corpus / f"src{i:03d}.txt", link)
+            except OSError:
+                shutil.copyfile(corpus / f"src{i:03d}.txt", link)
     return d
 
 

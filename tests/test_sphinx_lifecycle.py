@@ -179,3 +179,10 @@ def test_one_changed_source_rereads_its_quoters_and_the_failing_pages(make_app, 
     # holds a failing quote (of alpha), which a change to any source may fix
     assert read == ["beta", "essay", "index", "other", "wrong"], read
     assert any("wrong.rst:4:" in line for line in misquote_lines(warnings))
+
+
+def test_parallel_builds_warn_every_time(make_app, project):
+    (project / "wrong.rst").write_text(MISQUOTE, encoding="utf-8")
+    for _ in range(2):
+        _, _, warnings = build(make_app, project, parallel=2)
+        assert [line for line in misquote_lines(warnings) if "wrong.rst:4:" in line], warnings

@@ -545,10 +545,10 @@ def discover(directory: Path) -> list[SourceMeta]:
     for p in entries:
         fmt = _EXT_FORMAT.get(p.suffix.lower())
         try:
-            regular = p.is_file() and not p.is_symlink()
-        except OSError:
-            regular = False
-        if fmt and regular:
+            listed = p.is_file() or p.is_symlink()  # a symlink out of the directory is refused
+        except OSError:  # when it is loaded, with a located error
+            listed = False
+        if fmt and listed:
             sid = re.sub(r"[^A-Za-z0-9_.-]+", "-", p.stem).strip("-.") or "source"
             metas.append(SourceMeta(id=sid, file=p.name, title=p.stem, format=fmt))
     return metas
