@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import time
 from pathlib import Path
 
 import pytest
+import rebuild
+from rebuild import copy_root, edit, warned
 
 from sphinx_karabakh.cli import main
 from sphinx_karabakh.sources import load_sources
@@ -24,28 +24,12 @@ from sphinx_karabakh.sources.lock import LockFile
 
 @pytest.fixture
 def project(sphinx_test_tempdir, rootdir, request):
-    srcdir = Path(sphinx_test_tempdir) / f"lp-{request.node.name}"
-    if srcdir.exists():
-        shutil.rmtree(srcdir)
-    shutil.copytree(rootdir / "test-quotes-rst", srcdir)
-    return srcdir
+    return copy_root(rootdir, sphinx_test_tempdir, "quotes-rst", f"lp-{request.node.name}")
 
 
 def build(make_app, srcdir: Path, **kwargs):
-    app = make_app("html", srcdir=srcdir, **kwargs)
-    app.build()
-    return app, app._warning.getvalue()
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    time.sleep(0.01)
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def warned(warnings: str, subtype: str) -> list[str]:
-    return [line for line in warnings.splitlines() if f"[karabakh.{subtype}]" in line]
+    built = rebuild.build(make_app, srcdir, **kwargs)
+    return built.app, built.warnings
 
 
 def lock_check(project: Path, capsys, *extra: str) -> tuple[int, list[dict]]:

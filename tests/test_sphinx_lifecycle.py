@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from rebuild import build, copy_root, edit
 
 MISQUOTE = """\
 A page with a misquote
@@ -30,10 +31,7 @@ A page with a misquote
 def project(sphinx_test_tempdir, rootdir, request):
     """The RST quotes project without its own deliberate mistakes, with a page "wrong" in the
     toctree: a clean build of it passes -W."""
-    srcdir = Path(sphinx_test_tempdir) / f"lc-{request.node.name}"
-    if srcdir.exists():
-        shutil.rmtree(srcdir)
-    shutil.copytree(rootdir / "test-quotes-rst", srcdir)
+    srcdir = copy_root(rootdir, sphinx_test_tempdir, "quotes-rst", f"lc-{request.node.name}")
     essay = srcdir / "essay.rst"
     text = essay.read_text(encoding="utf-8")
     for mistake in (
@@ -51,21 +49,6 @@ def project(sphinx_test_tempdir, rootdir, request):
     )
     (srcdir / "wrong.rst").write_text("Fine\n====\n\nNothing wrong yet.\n", encoding="utf-8")
     return srcdir
-
-
-def build(make_app, srcdir: Path, **kwargs):
-    app = make_app("html", srcdir=srcdir, **kwargs)
-    read: list[str] = []
-    app.connect("env-before-read-docs", lambda _app, _env, docnames: read.extend(docnames))
-    app.build()
-    return app, sorted(read), app._warning.getvalue()
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (old, path)
-    time.sleep(0.01)
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def misquote_lines(warnings: str) -> list[str]:

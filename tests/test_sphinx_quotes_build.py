@@ -9,36 +9,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
+from rebuild import build, copy_root, edit
 
 
 @pytest.fixture
 def project(sphinx_test_tempdir, rootdir, request):
     """A fresh copy of the RST quotes project, named after the test."""
-    srcdir = Path(sphinx_test_tempdir) / f"qb-{request.node.name}"
-    if srcdir.exists():
-        shutil.rmtree(srcdir)
-    shutil.copytree(rootdir / "test-quotes-rst", srcdir)
-    return srcdir
-
-
-def build(make_app, srcdir: Path, **kwargs):
-    """Build once; returns (app, docnames read, warnings text)."""
-    app = make_app("html", srcdir=srcdir, **kwargs)
-    read: list[str] = []
-    app.connect("env-before-read-docs", lambda _app, _env, docnames: read.extend(docnames))
-    app.build()
-    return app, sorted(read), app._warning.getvalue()
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    time.sleep(0.01)  # the new mtime is after the last read, even with a coarse clock
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy_root(rootdir, sphinx_test_tempdir, "quotes-rst", f"qb-{request.node.name}")
 
 
 def html_pages(app) -> dict[str, str]:
