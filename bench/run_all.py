@@ -16,8 +16,10 @@ BENCH = Path(__file__).resolve().parent
 
 #: (script, extra arguments) in the order they are cheapest to most expensive.
 BENCHES = (
+    ("quote_fidelity.py", ()),
     ("quotes.py", ()),
-    ("build.py", ("--repeat", "3")),
+    ("hostile.py", ()),
+    ("build.py", ("--repeat", "3", "--incremental")),
     ("refs_eval.py", ()),
     ("refs_section_bibtex.py", ()),
     ("linkcheck.py", ()),
