@@ -19,6 +19,7 @@ import bibtexparser
 import bibtexparser.middlewares
 from bibtexparser.model import Entry, Field
 
+from sphinx_karabakh.refs.links import refused_scheme, unlinked_note, unlinked_problem
 from sphinx_karabakh.refs.model import EntryType, Person, Reference
 
 __all__ = [
@@ -436,13 +437,19 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
         add("institution", ref.institution)
         add("isbn", ref.isbn)
     add("doi", ref.doi)
-    add("url", ref.url)
+    # the URL policy holds whoever built the Reference: a refused scheme is never a url field
+    url, unlinked = ref.url, ref.unlinked_url
+    if url and refused_scheme(url):
+        url, unlinked = "", unlinked or url
+    if unlinked and unlinked_problem(unlinked) not in problems:
+        problems.append(unlinked_problem(unlinked))
+    add("url", url)
     if ref.urldate:
         if _ISO_DATE.match(ref.urldate):
             add("urldate", ref.urldate)
         else:
             add("note", f"Accessed {ref.urldate}")
-    note = ref.note
+    note = "; ".join(x for x in (ref.note, unlinked_note(unlinked) if unlinked else "") if x)
     if why:
         problems.append(f"written as @misc with the raw text in note: {why}")
         note = "; ".join(x for x in (ref.raw, note) if x)

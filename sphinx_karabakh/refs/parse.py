@@ -27,6 +27,7 @@ from sphinx_karabakh.refs.fields import (
     strip_markup,
     unescape_url,
 )
+from sphinx_karabakh.refs.links import refused_scheme, unlinked_problem
 from sphinx_karabakh.refs.model import EntryType, Reference
 from sphinx_karabakh.refs.names import looks_corporate, split_names
 
@@ -155,6 +156,7 @@ class _Work:
 
     text: str
     url: str = ""
+    unlinked: str = ""  # the first link with a refused scheme (javascript:…), as text
     urldate: str = ""
     doi: str = ""
     isbn: str = ""
@@ -167,9 +169,9 @@ def parse_reference(raw: str, *, line: int = 0, category: str = "") -> Reference
     entry that keeps the raw text and names the problem."""
     raw = raw if isinstance(raw, str) else str(raw)
     try:
-        return _parse_combined(raw, line, category)
+        ref = _parse_combined(raw, line, category)
     except Exception as exc:  # the contract: every input gives exactly one entry
-        return Reference(
+        ref = Reference(
             raw=raw,
             line=line,
             category=category,
@@ -178,6 +180,20 @@ def parse_reference(raw: str, *, line: int = 0, category: str = "") -> Reference
             confidence=0.0,
             problems=[f"could not parse this reference ({type(exc).__name__}: {exc})"],
         )
+    return _keep_links_safe(ref)
+
+
+def _keep_links_safe(ref: Reference) -> Reference:
+    """The URL policy on the parsed reference, whichever parser found its link: a refused scheme
+    is no ``url``; it is kept as text (``unlinked_url``) and reported."""
+    if ref.url and refused_scheme(ref.url):
+        ref.unlinked_url = ref.unlinked_url or ref.url
+        ref.url = ""
+    if ref.unlinked_url:
+        problem = unlinked_problem(ref.unlinked_url)
+        if problem not in ref.problems:
+            ref.problems.append(problem)
+    return ref
 
 
 # -- preparation ---------------------------------------------------------------------------------
@@ -210,7 +226,13 @@ def _prepare(raw: str) -> _Work:
         add_url(target_clean)
         return label
 
-    text = re.sub(r"\[([^\]]*)\]\(\s*([^)\s][^)]*?)\s*\)", md_link, text)
+    # [label](target): the label holds no brackets and the target balanced parentheses
+    # ("…/Foo_(bar)"); both are bounded, so a run of unclosed "[" or "(" costs linear time
+    text = re.sub(
+        r"\[([^\[\]]{0,500})\]\(\s*((?:[^()\s]|\([^()]{0,500}\))(?:[^()]|\([^()]{0,500}\)){0,2000}?)\s*\)",
+        md_link,
+        text,
+    )
 
     def angle(m: re.Match[str]) -> str:
         u = unescape_url(m.group(1))
@@ -238,9 +260,12 @@ def _prepare(raw: str) -> _Work:
         return add_url(unescape_url(m.group(0)))
 
     text = re.sub(r"(?:https?://|ftp://|www\.)(?:[^\s<>\"\]\)]|\\_|\)(?=\S))+", bare, text)
-    if urls:
-        w.url = urls[0]
-        # "http://www. boston.com/..." -- a URL cut by a space: join when the next word continues it.
+    safe = [u for u in urls if not refused_scheme(u)]
+    refused = [u for u in urls if refused_scheme(u)]
+    if safe:
+        w.url = safe[0]
+    if refused:
+        w.unlinked = refused[0]
     if not w.doi:
         m = DOI_RE.search(text)
         if m:
@@ -721,6 +746,7 @@ def _parse_rules(
     w = w or _prepare(raw)
     ref = Reference(raw=raw, line=line, category=category)
     ref.url, ref.urldate, ref.doi, ref.isbn = w.url, w.urldate, w.doi, w.isbn
+    ref.unlinked_url = w.unlinked
     ref.problems.extend(w.problems)
     text = w.text
     if not text.strip(" .,"):
@@ -872,6 +898,7 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
         first.setdefault(lab, span)
     ref = Reference(raw=raw, line=line, category=category)
     ref.url, ref.urldate, ref.doi, ref.isbn = w.url, w.urldate, w.doi, w.isbn
+    ref.unlinked_url = w.unlinked
     ref.problems.extend(w.problems)
     if not ref.url and "url" in first:
         ref.url = unescape_url(re.sub(r"\s+", "", first["url"]))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -94,13 +95,19 @@ def bib_names(env: BuildEnvironment) -> dict[str, str]:
     )
     stems: dict[str, list[str]] = {}
     for s in sources:
-        stems.setdefault(Path(s).stem, []).append(s)
+        stems.setdefault(_safe_stem(Path(s).stem), []).append(s)
     names = {}
     for stem, group in stems.items():
         for s in group:
             suffix = "" if len(group) == 1 else "-" + hashlib.sha1(s.encode()).hexdigest()[:6]
             names[s] = f"{stem}{suffix}.bib"
     return names
+
+
+def _safe_stem(stem: str) -> str:
+    """A file name part that is the same in a URL: "paper#1?x" -> "paper-1-x" (a "#" or "?"
+    would cut the download link short)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "references"
 
 
 # -- directives ----------------------------------------------------------------------------------
