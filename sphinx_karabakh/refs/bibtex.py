@@ -284,26 +284,25 @@ def assign_keys(refs: Sequence[Reference]) -> list[str]:
 # -- fields --------------------------------------------------------------------------------------
 
 
+_BRACE = re.compile(r"[{}]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_ESCAPE_BALANCED = str.maketrans({**_SPECIAL, "{": r"\{", "}": r"\}"})
+_ESCAPE_UNBALANCED = str.maketrans(
+    {**_SPECIAL, "{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+)
+
+
 def bibtex_escape(text: str) -> str:
-    """Escape BibTeX/LaTeX specials (``& % $ # _ { } ~ ^ \\``) in a text field; keep Unicode."""
-    text = re.sub(r"\s+", " ", text).strip()
-    depth, balanced = 0, True
-    for ch in text:
-        depth += 1 if ch == "{" else -1 if ch == "}" else 0
+    """Escape BibTeX/LaTeX specials (``& % $ # _ { } ~ ^ \\``) in a text field; keep Unicode.
+    Braces are escaped as ``\\{ \\}`` when they balance, else as ``\\textbraceleft{}``…"""
+    text = " ".join(text.split())
+    depth = 0
+    for brace in _BRACE.findall(text):
+        depth += 1 if brace == "{" else -1
         if depth < 0:
-            balanced = False
-    balanced = balanced and depth == 0
-    out = []
-    for ch in text:
-        if ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif ch == "{":
-            out.append(r"\{" if balanced else r"\textbraceleft{}")
-        elif ch == "}":
-            out.append(r"\}" if balanced else r"\textbraceright{}")
-        else:
-            out.append(ch)
-    return "".join(out)
+            break
+    table = _ESCAPE_BALANCED if depth == 0 else _ESCAPE_UNBALANCED
+    return text.translate(table)
 
 
 def bibtex_unescape(text: str) -> str:
@@ -396,7 +395,7 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
     f: list[tuple[str, str]] = []
 
     def add(name: str, value: str) -> None:
-        value = re.sub(r"\s+", " ", value or "").strip()
+        value = " ".join(_CONTROL.sub("\ufffd", value or "").split())  # no NUL… in BibTeX
         if value and not any(k == name for k, _ in f):
             f.append((name, value))
 

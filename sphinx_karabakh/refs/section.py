@@ -268,7 +268,9 @@ _CONTINUATION_START_RE = re.compile(
 _PARTICLE_START_RE = re.compile(
     r"^(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter|al|el|bin|ibn)\s+[A-Z]"
 )
-_URL_END_RE = re.compile(r"(?:https?://|www\.|doi\.org/|doi:)\S*$", re.IGNORECASE)
+_URL_END_RE = re.compile(
+    r"(?:https?://|www\.|doi\.org/|doi:)\S*+$", re.IGNORECASE
+)  # possessive: linear
 
 
 @dataclass(frozen=True)
@@ -671,7 +673,7 @@ def _join(parts: list[str]) -> str:
     out: list[str] = []
     tail = _Tail()
     for part in parts:
-        part = re.sub(r"\s+", " ", part).strip()
+        part = " ".join(part.split())
         if not part:
             continue
         if not out:

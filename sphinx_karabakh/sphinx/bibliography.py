@@ -46,6 +46,7 @@ from sphinx_karabakh.linkcheck.report import index_report, read_report, url_key
 from sphinx_karabakh.refs.pipeline import (
     NoReferences,
     ParsedReferences,
+    UnreadableDocument,
     audit_text,
     read_document,
     references_from_entries,
@@ -126,11 +127,11 @@ class _RefsDirective(SphinxDirective):
         self.env.note_dependency(rel)
         try:
             text = read_document(abs_path)
-        except OSError as exc:
+        except UnreadableDocument as exc:
             logger.warning(
                 "cannot read %s: %s",
-                abs_path,
-                exc.strerror or exc,
+                exc.path,
+                exc.reason,
                 location=self.get_location(),
                 type="karabakh",
                 subtype="reference",
@@ -444,11 +445,11 @@ def write_configured_bibfiles(app: Sphinx, config: Any) -> None:
         try:
             text = read_document(doc_path)
             bib = references_from_text(text).bibtex()
-        except (OSError, NoReferences) as exc:
+        except (UnreadableDocument, NoReferences) as exc:
             logger.warning(
                 "karabakh_bibtex_files: %s: %s",
                 doc_path,
-                getattr(exc, "strerror", None) or exc,
+                exc,
                 type="karabakh",
                 subtype="reference",
             )
