@@ -5,12 +5,14 @@ odd file names give working download links, and every value reaches HTML and Bib
 Project: tests/roots/test-bib-hostile (``paper#1?x.txt``: nine references with javascript:,
 " JavaScript:", "java<TAB>script:", data:, vbscript:, file: links, a DOI with "#" and "?", BibTeX
 specials, a mailto link; read by ``karabakh:bibliography`` and, through
-``karabakh_bibtex_files``, by sphinxcontrib-bibtex).
+``karabakh_bibtex_files``, by sphinxcontrib-bibtex, which also renders ``user.bib``, a .bib with
+javascript: urls of its own; ``cited.rst`` has an RST link to javascript: as well).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -91,6 +93,13 @@ def test_each_refused_link_is_a_located_typed_warning(app, warning) -> None:
             ("15", "javascript"),
         ]
     ), text
+    # links nobody parsed: a user's .bib rendered by sphinxcontrib-bibtex, an RST link in a page
+    others = re.findall(
+        r"cited\.rst:\d+: WARNING: link '([^']+)' has the javascript: scheme: shown as text"
+        r".*\[karabakh\.reference\]",
+        text,
+    )
+    assert sorted(others) == ["JavaScript:alert(2)", "javascript:alert(1)", "javascript:alert(3)"]
 
 
 @pytest.mark.sphinx("html", testroot="bib-hostile", srcdir="bib-hostile-bib")
@@ -116,3 +125,38 @@ def test_bib_outputs_read_back_and_hold_no_refused_url(app) -> None:
         )
         for scheme in UNSAFE:
             assert f"({scheme}: scheme)" in notes, notes
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def test_control_characters_and_bytes_that_are_not_utf8(make_app, sphinx_test_tempdir, rootdir):
+    """A NUL at the start of a reference line, a \\x01 (the parser's italic mark) inside one,
+    and Latin-1 bytes: every reference kept, no control character in the HTML or the .bib, and a
+    warning at the line of each."""
+    src = Path(sphinx_test_tempdir) / "bib-hostile-bytes"
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(rootdir / "test-bib-rst", src)
+    (src / "paper.txt").write_bytes(
+        b"# Paper\n\nText.\n\n## References\n\n"
+        b"- \x00Smith, J., 2020. *A NUL first*. London: Routledge.\n"
+        b"- Jones, K., 2019. *An \x01italic mark*. Oxford: Blackwell.\n"
+        b"- M\xfcller, H., 2018. *\xdcber Grenzen*. Berlin: Suhrkamp.\n"
+    )
+    app = make_app("html", srcdir=src)
+    app.build()
+    html = (Path(app.outdir) / "bib.html").read_text(encoding="utf-8")
+    assert "smith2020" in html and "jones2019" in html
+    assert html.count('class="karabakh-bib-entry') == 3
+    assert not CONTROL.search(html)
+    written = (Path(app.outdir) / "_bibtex" / "paper.bib").read_text(encoding="utf-8")
+    assert not CONTROL.search(written)
+    assert len(bibtexparser.parse_string(written).entries) == 3
+    text = app._warning.getvalue()
+    assert re.search(
+        r"paper\.txt:9: WARNING: bytes that are not UTF-8 .*\[karabakh\.reference\]", text
+    )
+    assert re.search(
+        r"paper\.txt:7: WARNING: 2 control characters .*\[karabakh\.reference\]", text
+    ), text

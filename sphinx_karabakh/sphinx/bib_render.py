@@ -9,6 +9,7 @@ anything else is shown as text.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from docutils import nodes
@@ -57,11 +58,14 @@ def _skip(self: nodes.NodeVisitor, node: nodes.Node) -> None:
     raise nodes.SkipNode
 
 
-DETAILS_VISITORS = {
+# (typed Any: add_node's **kwargs share a signature with its ``override: bool``)
+DETAILS_VISITORS: dict[str, Any] = {
     "html": (_visit_details_html, _depart_details_html),
     **{name: (_pass, _pass) for name in ("latex", "text", "man", "texinfo")},
 }
-PLACEHOLDER_VISITORS = {name: (_skip, None) for name in ("html", "latex", "text", "man", "texinfo")}
+PLACEHOLDER_VISITORS: dict[str, Any] = {
+    name: (_skip, None) for name in ("html", "latex", "text", "man", "texinfo")
+}
 
 
 def person_text(p: Person) -> str:
