@@ -187,3 +187,23 @@ def test_load_document_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(UnreadableDocument, match="not a regular file"):
         load_document(fifo, inside=[tmp_path])
+
+
+def test_a_second_reference_section_is_reported_not_dropped(capsys, tmp_path: Path) -> None:
+    """One bibliography per document: the section with the most references is read, and every
+    other one that holds references is reported with its line (it used to vanish unsaid)."""
+    text = (
+        "# Chapter 1\n\nText.\n\n## References\n\n"
+        "Abbott, K. (2019). A first work. Journal of Things, 3(1), 1-9.\n\n"
+        "# Chapter 2\n\nText.\n\n## References\n\n"
+        "Brown, T. (2018). A second work. Journal, 2(1), 5-6.\n"
+        "Zhou, L. (2020). A third work. Journal of Things, 4(2), 10-19.\n"
+    )
+    parsed = references_from_text(text)
+    assert parsed.keys == ["brown2018", "zhou2020"]
+    assert parsed.section is not None and parsed.section.unread == ((5, 1),)
+    f = tmp_path / "two.txt"
+    f.write_text(text, encoding="utf-8")
+    assert main(["refs", "parse", str(f)]) == 0
+    _, err = capsys.readouterr()
+    assert f"{f}:5: another reference section (1 reference) is not read" in err, err

@@ -160,3 +160,23 @@ def test_control_characters_and_bytes_that_are_not_utf8(make_app, sphinx_test_te
     assert re.search(
         r"paper\.txt:7: WARNING: 2 control characters .*\[karabakh\.reference\]", text
     ), text
+
+
+def test_a_second_reference_section_is_a_located_warning(make_app, sphinx_test_tempdir, rootdir):
+    src = Path(sphinx_test_tempdir) / "bib-hostile-two-sections"
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(rootdir / "test-bib-rst", src)
+    (src / "paper.txt").write_text(
+        "# Chapter 1\n\n## References\n\nAbbott, K. (2019). A first. Journal, 3(1), 1-9.\n\n"
+        "# Chapter 2\n\n## References\n\nBrown, T. (2018). A second. Journal, 2(1), 5-6.\n"
+        "Zhou, L. (2020). A third. Journal, 4(2), 10-19.\n",
+        encoding="utf-8",
+    )
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert re.search(
+        r"paper\.txt:3: WARNING: another reference section \(1 reference\) is not read.*"
+        r"\[karabakh\.reference\]",
+        app._warning.getvalue(),
+    )

@@ -86,6 +86,8 @@ def _load(path: str, entries_only: bool = False) -> tuple[str, ParsedReferences]
         parsed = references_from_entries(text) if entries_only else references_from_text(text)
     except NoReferences as exc:
         raise _usage_error(f"{path}: {exc}") from None
+    for line, message in parsed.notes():
+        print(f"{path}:{line}: {message}", file=sys.stderr)
     return text, parsed
 
 

@@ -64,6 +64,20 @@ class ParsedReferences:
     def bibtex(self) -> str:
         return write_bibtex(self.entries)
 
+    def notes(self) -> list[tuple[int, str]]:
+        """(line, message) for what of the document is not read: another reference section."""
+        if self.section is None:
+            return []
+        read = self.section.heading.line
+        return [
+            (
+                line,
+                f"another reference section ({count} reference{'s' if count != 1 else ''}) is "
+                f"not read: one bibliography per document, from the section at line {read}",
+            )
+            for line, count in self.section.unread
+        ]
+
 
 #: The largest document read (a paper's text is well under a megabyte; a 5 MB reference list
 #: still fits). /dev/zero and a file that grows while read stop here.

@@ -13,6 +13,7 @@ Knows nothing of Sphinx.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -293,6 +294,9 @@ class ReferenceSection:
     start_line: int  # first line after the heading (1-based)
     end_line: int  # last line of the section (1-based, inclusive)
     references: tuple[RawReference, ...]
+    #: other reference sections of the document that hold references but are not read (one
+    #: bibliography per document): (heading line, number of references), to be reported
+    unread: tuple[tuple[int, int], ...] = ()
 
     @property
     def span(self) -> tuple[int, int]:
@@ -460,15 +464,22 @@ def find_reference_section(text: str) -> ReferenceSection | None:
     lines = split_lines(text)
     headings = find_headings(lines)
     best: ReferenceSection | None = None
+    sections: list[ReferenceSection] = []
     for idx, h in enumerate(headings):
         if not is_reference_heading(h.title):
             continue
         section = _section_from(lines, headings, idx)
+        sections.append(section)
         if best is None or len(section.references) >= len(best.references):
             best = section
     if best is not None and not best.references:
         return best if best.heading.kind != "plain" else None
-    return best or _whole_document_list(lines)
+    if best is not None:
+        unread = tuple(
+            (s.heading.line, len(s.references)) for s in sections if s is not best and s.references
+        )
+        return dataclasses.replace(best, unread=unread) if unread else best
+    return _whole_document_list(lines)
 
 
 def _whole_document_list(lines: list[str]) -> ReferenceSection | None:
@@ -524,7 +535,8 @@ def _section_from(lines: list[str], headings: list[Heading], idx: int) -> Refere
     head = headings[idx]
     end = len(lines)  # last line, 1-based inclusive
     categories: dict[int, Heading] = {}
-    for h in headings[idx + 1 :]:
+    for j in range(idx + 1, len(headings)):  # (a slice would copy them all: quadratic)
+        h = headings[j]
         if _is_end_heading(h.title, guessed=h.kind not in ("atx", "underline")):
             end = h.line - 1
             break

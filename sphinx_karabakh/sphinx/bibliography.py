@@ -240,6 +240,14 @@ class BibliographyDirective(_RefsDirective):
                     type="karabakh",
                     subtype="reference",
                 )
+        for line, message in parsed.notes():
+            logger.warning(
+                "%s",
+                message,
+                location=f"{abs_path}:{line}",
+                type="karabakh",
+                subtype="reference",
+            )
         _records(self.env).setdefault(docname, []).append(
             BibRecord(docname, abs_path, tuple(anchors), parsed.bibtex())
         )
