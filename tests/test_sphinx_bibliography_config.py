@@ -157,6 +157,7 @@ def test_bibtex_files_stay_inside_the_project(make_app, sphinx_test_tempdir, roo
         "karabakh_bibtex_files = {"
         "'../outside-written.bib': 'paper.txt', "
         "'_generated/passwd.bib': '../../../../../../../../etc/passwd', "
+        "'_generated/abs.bib': '/etc/passwd', "
         "'_generated/ok.bib': 'paper.txt'}",
     )
     app = make_app("html", srcdir=src)
@@ -171,7 +172,9 @@ def test_bibtex_files_stay_inside_the_project(make_app, sphinx_test_tempdir, roo
         r"WARNING: karabakh_bibtex_files: .*passwd.*outside the project.*\[karabakh\.reference\]",
         text,
     ), text
+    assert len(re.findall(r"karabakh_bibtex_files: /etc/passwd: outside the project", text)) == 2
     assert not (src / "_generated" / "passwd.bib").exists()
+    assert not (src / "_generated" / "abs.bib").exists()
     assert "racz2021" in (src / "_generated" / "ok.bib").read_text(encoding="utf-8")
 
 

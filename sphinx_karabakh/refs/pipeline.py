@@ -166,12 +166,14 @@ def load_document(
     device without being read; without it (the command line, where the user names the file)
     anything readable is read. Either way at most ``max_bytes`` are read.
     Raises ``UnreadableDocument``."""
-    path = str(path)
+    path = os.path.normpath(str(path))
     if inside is not None:
-        roots = list(inside)
+        roots = list(dict.fromkeys(os.path.normpath(str(r)) for r in inside))
         if not _inside(path, roots):
-            where = ", ".join(str(r) for r in roots)
-            raise UnreadableDocument(path, f"outside the project (allowed: {where})")
+            real = os.path.realpath(path)
+            shown = f"{real} is" if real != path else "it is"
+            where = ", ".join(roots)
+            raise UnreadableDocument(path, f"outside the project ({shown} not in {where})")
         path = os.path.realpath(path)
     try:
         if inside is not None:

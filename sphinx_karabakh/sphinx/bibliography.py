@@ -555,7 +555,7 @@ def write_configured_bibfiles(app: Sphinx, config: Any) -> None:
         )
 
     for out, doc_name in mapping.items():
-        out_path = Path(app.confdir) / out
+        out_path = Path(os.path.normpath(Path(app.confdir) / out))
         if not is_inside(out_path, [app.srcdir, app.confdir]):
             warn("%s: outside the project, not written (write inside %s)", out_path, app.confdir)
             continue
