@@ -215,3 +215,18 @@ def test_a_report_that_cannot_be_read_gives_not_checked(
     app.build()
     html = (Path(app.outdir) / "bib.html").read_text(encoding="utf-8")
     assert html.count("karabakh-badge-unchecked") == 3
+
+
+def test_a_missing_document_once_written_is_read(make_app, sphinx_test_tempdir, rootdir) -> None:
+    """A refused file inside the project is still a dependency of the page (not one outside)."""
+    src = _project(sphinx_test_tempdir, rootdir, "bib-file-later")
+    (src / "bib.rst").write_text(
+        "Refs\n====\n\n.. karabakh:bibliography:: later.txt\n", encoding="utf-8"
+    )
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert "cannot read" in _warnings(app)
+    shutil.copy(src / "paper.txt", src / "later.txt")
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert "racz2021" in (Path(app.outdir) / "bib.html").read_text(encoding="utf-8")

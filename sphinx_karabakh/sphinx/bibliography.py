@@ -160,8 +160,11 @@ class _RefsDirective(SphinxDirective):
     def load(self) -> tuple[str, str, ParsedReferences] | None:
         """(absolute path, text, parsed references), or None after a warning."""
         rel, abs_path = self.env.relfn2path(self.arguments[0], self.env.docname)
+        roots = document_roots(_app_of(self.env))
+        if is_inside(abs_path, roots):  # (a missing file, once written, re-reads the page)
+            self.env.note_dependency(rel)
         try:
-            doc = load_document(abs_path, inside=document_roots(_app_of(self.env)))
+            doc = load_document(abs_path, inside=roots)
         except UnreadableDocument as exc:
             logger.warning(
                 "cannot read %s: %s",
@@ -172,7 +175,6 @@ class _RefsDirective(SphinxDirective):
                 subtype="reference",
             )
             return None
-        self.env.note_dependency(rel)
         warn_document_problems(doc)
         text = doc.text
         try:
