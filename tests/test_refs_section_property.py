@@ -208,3 +208,24 @@ def test_real_footer_still_ends_the_list() -> None:
     )
     section = find_reference_section(text)
     assert section is not None and len(section.references) == 2
+
+
+def test_a_wrapped_line_that_reads_like_a_notice_is_kept() -> None:
+    """A line after an unfinished one is no page footer, whatever it starts with ("Copyright
+    2021 …"): its text stays in the references (the splitter may make it an entry of its own in
+    a one-per-line list), and the references after it are kept."""
+    text = (
+        "## References\n\n"
+        "Abbott, K. (2019). A first work. Journal of Things, 3(1), 1-9.\n"
+        "Brown, T. (2021). The handbook of\n"
+        "Copyright 2021 edition. London: Routledge.\n"
+        "Zhou, L. (2020). A last work. Journal of Things, 4(2), 10-19.\n"
+        "Wu, C. (2018). Another handbook of\n"
+        "© 2018 practice. Leiden: Brill.\n"
+    )
+    section = find_reference_section(text)
+    assert section is not None
+    joined = " ".join(r.text for r in section.references)
+    assert "The handbook of Copyright 2021 edition. London: Routledge." in joined
+    assert "Another handbook of © 2018 practice. Leiden: Brill." in joined
+    assert joined.endswith("Leiden: Brill.") and "Zhou, L. (2020)" in joined

@@ -565,6 +565,10 @@ def _section_from(lines: list[str], headings: list[Heading], idx: int) -> Refere
     for no in range(head.last_line + 1, end + 1):
         if not _is_furniture(lines[no - 1]):
             continue
+        before = lines[no - 2] if no >= 2 else ""
+        after_break = not before.strip() or "\f" in before + lines[no - 1]
+        if not after_break and not _ends_terminal(before.strip()):
+            continue  # a wrapped line of an unfinished reference ("… handbook of\nCopyright 2021 …")
         if no > last_reference:
             end = no - 1  # a copyright line or an article footer after the list
             break
