@@ -2,7 +2,7 @@
 than http(s)/mailto/relative never become hrefs (ours, nor sphinxcontrib-bibtex's from our .bib),
 odd file names give working download links, and every value reaches HTML and BibTeX escaped.
 
-Project: tests/roots/test-bib-hostile (``paper#1?x.txt``: nine references with javascript:,
+Project: tests/roots/test-bib-hostile (``paper#1%x.txt``: nine references with javascript:,
 " JavaScript:", "java<TAB>script:", data:, vbscript:, file: links, a DOI with "#" and "?", BibTeX
 specials, a mailto link; read by ``karabakh:bibliography`` and, through
 ``karabakh_bibtex_files``, by sphinxcontrib-bibtex, which also renders ``user.bib``, a .bib with
@@ -79,7 +79,7 @@ def test_each_refused_link_is_a_located_typed_warning(app, warning) -> None:
     app.build()
     text = warning.getvalue()
     found = re.findall(
-        r"paper#1\?x\.txt:(\d+): WARNING: reference \w+: .*?link .*? has the (\w+): scheme: "
+        r"paper#1%x\.txt:(\d+): WARNING: reference \w+: .*?link .*? has the (\w+): scheme: "
         r"kept as text, not a link.*?\[karabakh\.reference\]",
         text,
     )
