@@ -19,6 +19,7 @@ import bibtexparser
 import bibtexparser.middlewares
 from bibtexparser.model import Entry, Field
 
+from sphinx_karabakh.refs.links import refused_scheme, unlinked_note, unlinked_problem
 from sphinx_karabakh.refs.model import EntryType, Person, Reference
 
 __all__ = [
@@ -283,26 +284,25 @@ def assign_keys(refs: Sequence[Reference]) -> list[str]:
 # -- fields --------------------------------------------------------------------------------------
 
 
+_BRACE = re.compile(r"[{}]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_ESCAPE_BALANCED = str.maketrans({**_SPECIAL, "{": r"\{", "}": r"\}"})
+_ESCAPE_UNBALANCED = str.maketrans(
+    {**_SPECIAL, "{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+)
+
+
 def bibtex_escape(text: str) -> str:
-    """Escape BibTeX/LaTeX specials (``& % $ # _ { } ~ ^ \\``) in a text field; keep Unicode."""
-    text = re.sub(r"\s+", " ", text).strip()
-    depth, balanced = 0, True
-    for ch in text:
-        depth += 1 if ch == "{" else -1 if ch == "}" else 0
+    """Escape BibTeX/LaTeX specials (``& % $ # _ { } ~ ^ \\``) in a text field; keep Unicode.
+    Braces are escaped as ``\\{ \\}`` when they balance, else as ``\\textbraceleft{}``…"""
+    text = " ".join(text.split())
+    depth = 0
+    for brace in _BRACE.findall(text):
+        depth += 1 if brace == "{" else -1
         if depth < 0:
-            balanced = False
-    balanced = balanced and depth == 0
-    out = []
-    for ch in text:
-        if ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif ch == "{":
-            out.append(r"\{" if balanced else r"\textbraceleft{}")
-        elif ch == "}":
-            out.append(r"\}" if balanced else r"\textbraceright{}")
-        else:
-            out.append(ch)
-    return "".join(out)
+            break
+    table = _ESCAPE_BALANCED if depth == 0 else _ESCAPE_UNBALANCED
+    return text.translate(table)
 
 
 def bibtex_unescape(text: str) -> str:
@@ -395,7 +395,7 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
     f: list[tuple[str, str]] = []
 
     def add(name: str, value: str) -> None:
-        value = re.sub(r"\s+", " ", value or "").strip()
+        value = " ".join(_CONTROL.sub("\ufffd", value or "").split())  # no NUL… in BibTeX
         if value and not any(k == name for k, _ in f):
             f.append((name, value))
 
@@ -436,13 +436,19 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
         add("institution", ref.institution)
         add("isbn", ref.isbn)
     add("doi", ref.doi)
-    add("url", ref.url)
+    # the URL policy holds whoever built the Reference: a refused scheme is never a url field
+    url, unlinked = ref.url, ref.unlinked_url
+    if url and refused_scheme(url):
+        url, unlinked = "", unlinked or url
+    if unlinked and unlinked_problem(unlinked) not in problems:
+        problems.append(unlinked_problem(unlinked))
+    add("url", url)
     if ref.urldate:
         if _ISO_DATE.match(ref.urldate):
             add("urldate", ref.urldate)
         else:
             add("note", f"Accessed {ref.urldate}")
-    note = ref.note
+    note = "; ".join(x for x in (ref.note, unlinked_note(unlinked) if unlinked else "") if x)
     if why:
         problems.append(f"written as @misc with the raw text in note: {why}")
         note = "; ".join(x for x in (ref.raw, note) if x)

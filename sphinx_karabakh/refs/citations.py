@@ -311,7 +311,7 @@ def _parse_part(text: str, part: str, start: int, paren: int, lines: _Lines) -> 
         names = _narrative_names(before, nm) if nm else ""
         out = []
         for y in years:
-            if names:
+            if names and nm:  # (names come from nm)
                 written = f"{names} ({y}{', ' + loc if loc else ''})"
                 out.append(
                     _make(

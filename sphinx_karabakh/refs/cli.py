@@ -7,7 +7,10 @@
   then the keys never cited; ``--json`` prints ``{"citations": [{"text", "line", "key"}],
   "uncited": [keys]}`` with keys identical to ``refs parse`` on the same file.
 
-Exit codes: 0 fine, 1 some citation is unresolved (audit), 2 unreadable file or no references.
+Exit codes: 0 fine, 1 some citation is unresolved (audit), 2 unreadable file (not readable, a
+directory, over the size cap -- /dev/zero stops there) or no references. What had to be replaced
+to read the file (bytes that are not UTF-8, control characters) and every entry's problems are
+printed to stderr as ``FILE:LINE: …``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sphinx_karabakh.refs.bibtex import BibEntry
+from sphinx_karabakh.refs.pipeline import ParsedReferences
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -62,22 +66,28 @@ def _usage_error(message: str) -> Exception:
     return UsageError(message)
 
 
-def _load(path: str, entries_only: bool = False):
+def _load(path: str, entries_only: bool = False) -> tuple[str, ParsedReferences]:
     from sphinx_karabakh.refs.pipeline import (
         NoReferences,
-        read_document,
+        UnreadableDocument,
+        load_document,
         references_from_entries,
         references_from_text,
     )
 
     try:
-        text = read_document(path)
-    except OSError as exc:
-        raise _usage_error(f"{path}: cannot read: {exc.strerror or exc}") from None
+        doc = load_document(path)
+    except UnreadableDocument as exc:
+        raise _usage_error(f"{exc.path}: cannot read: {exc.reason}") from None
+    for problem in doc.problems:
+        print(f"{path}:{problem.line}: {problem.message}", file=sys.stderr)
+    text = doc.text
     try:
         parsed = references_from_entries(text) if entries_only else references_from_text(text)
     except NoReferences as exc:
         raise _usage_error(f"{path}: {exc}") from None
+    for line, message in parsed.notes():
+        print(f"{path}:{line}: {message}", file=sys.stderr)
     return text, parsed
 
 

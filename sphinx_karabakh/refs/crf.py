@@ -341,13 +341,12 @@ _RX0 = re.compile(r"[A-ZÀ-ÞА-Я]")
 _RX1 = re.compile(r"[a-zß-ÿа-я]")
 _RX2 = re.compile(r"[0-9]")
 _RX3 = re.compile(r"(.)\1+")
-_RX4 = re.compile(r"^[\W_]+|[\W_]+$")
 _RX5 = re.compile(r"(?:[A-ZÀ-Þ]\.-?){1,3}[,;]?")
 _RX6 = re.compile(r"[A-ZÀ-Þ]{1,3}[,.]?")
 _RX7 = re.compile(r"(?<!\d)(1[5-9]|20)\d\d(?!\d)")
 _RX8 = re.compile(r"\(?\[?(1[5-9]|20)\d\d[a-z]?\]?\)?[.,:;]?")
 _RX9 = re.compile(r"\d+")
-_RX10 = re.compile(r"\d+\s*[-–—]+\s*\d+")
+_RX10 = re.compile(r"\d\s*[-–—]+\s*\d")  # searched: the same truth as \d+…\d+, in linear time
 _RX11 = re.compile(r"\d")
 _RX12 = re.compile(r"\d+\(\w+\)")
 _RX13 = re.compile(r"^\d+\(")
@@ -367,7 +366,14 @@ def _shape(word: str) -> str:
 
 
 def _core(tok: str) -> str:
-    return _RX4.sub("", tok)
+    """The token without leading and trailing non-word characters ("(2019)." -> "2019"); the
+    same as removing ``^[\\W_]+|[\\W_]+$``, without a regex that is quadratic in a long run."""
+    start, end = 0, len(tok)
+    while start < end and not tok[start].isalnum():
+        start += 1
+    while end > start and not tok[end - 1].isalnum():
+        end -= 1
+    return tok[start:end]
 
 
 def token_features(tokens: list[str]) -> list[list[str]]:

@@ -79,12 +79,12 @@ def iso_date(text: str) -> str:
         if m:
             g = m.groups()
             if order == "dmy":
-                d, mo, y = g[0], g[1], g[2]
+                day, month, year = g[0], g[1], g[2]
             elif order == "mdy":
-                mo, d, y = g[0], g[1], g[2]
+                month, day, year = g[0], g[1], g[2]
             else:
-                y, mo, d = g[0], g[1], g[2]
-            return f"{int(y):04d}-{MONTHS[mo]:02d}-{int(d):02d}"
+                year, month, day = g[0], g[1], g[2]
+            return f"{int(year):04d}-{MONTHS[month]:02d}-{int(day):02d}"
     return ""
 
 
@@ -123,7 +123,7 @@ def clean_title(text: str) -> str:
 def strip_markup(text: str) -> str:
     """Markdown emphasis, HTML-ish tags, LaTeX emphasis, sentinel marks."""
     t = re.sub(r"</?(?:italic|i|em|b|bold|strong|sup|sub|u)>", "", text, flags=re.I)
-    t = re.sub(r"\\(?:emph|textit|textbf|textsc)\{([^}]*)\}", r"\1", t)
+    t = re.sub(r"\\(?:emph|textit|textbf|textsc)\{([^}]{0,1000})\}", r"\1", t)  # bounded: linear
     t = t.replace("\\&", "&")
     t = re.sub(r"\*+|\x01|\x02", "", t)
     t = re.sub(r"(?<!\w)_([^_]+)_(?!\w)", r"\1", t)

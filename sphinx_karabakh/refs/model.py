@@ -69,7 +69,8 @@ class Reference:
     address: str = ""
     organization: str = ""
     institution: str = ""
-    url: str = ""
+    url: str = ""  # only a link the URL policy allows (http(s), mailto, relative)
+    unlinked_url: str = ""  # a link with another scheme (javascript:, data:…): kept as text only
     urldate: str = ""  # ISO date from "accessed on …"
     doi: str = ""
     isbn: str = ""

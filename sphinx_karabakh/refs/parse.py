@@ -27,10 +27,23 @@ from sphinx_karabakh.refs.fields import (
     strip_markup,
     unescape_url,
 )
+from sphinx_karabakh.refs.links import refused_scheme, unlinked_problem
 from sphinx_karabakh.refs.model import EntryType, Reference
 from sphinx_karabakh.refs.names import looks_corporate, split_names
 
-__all__ = ["parse_reference"]
+__all__ = ["MAX_PARSED_CHARS", "parse_reference"]
+
+#: A reference longer than this is parsed on its first MAX_PARSED_CHARS characters (cut at a
+#: space) and says so in its problems; its raw text is kept whole. No real reference comes near it
+#: (the longest of the 10,616 in the gold data has 778 characters, a 3,000-author physics paper
+#: some 60,000): a longer string is several references run together, or no reference at all.
+MAX_PARSED_CHARS = 10_000
+
+#: C0 control characters (tab, line feed, vertical tab, form feed and carriage return are white
+#: space) and DEL: never in a reference, and \x01-\x04 mark italics and links in the working
+#: string. Each is read as U+FFFD and reported; ``Reference.raw`` keeps the string as given, and
+#: the writers (BibTeX, HTML) never write one.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 IT_OPEN, IT_CLOSE = "\x01", "\x02"  # italic span marks inside the working string
 
@@ -155,6 +168,7 @@ class _Work:
 
     text: str
     url: str = ""
+    unlinked: str = ""  # the first link with a refused scheme (javascript:…), as text
     urldate: str = ""
     doi: str = ""
     isbn: str = ""
@@ -166,18 +180,57 @@ def parse_reference(raw: str, *, line: int = 0, category: str = "") -> Reference
     """Parse one reference string into a ``Reference``. Never raises: a failure gives a ``misc``
     entry that keeps the raw text and names the problem."""
     raw = raw if isinstance(raw, str) else str(raw)
+    notes: list[str] = []
+    text = raw
+    controls = len(CONTROL_CHARS.findall(raw))
+    if controls:
+        text = CONTROL_CHARS.sub("\ufffd", raw)
+        notes.append(
+            f"{controls} control character{'s' if controls > 1 else ''} (such as NUL) "
+            "replaced by U+FFFD"
+        )
+    if len(text) > MAX_PARSED_CHARS:
+        text = _first_chars(text, MAX_PARSED_CHARS)
+        notes.append(
+            f"this reference is {len(raw):,} characters long: only its first {len(text):,} "
+            "were parsed (several references run together?)"
+        )
     try:
-        return _parse_combined(raw, line, category)
+        ref = _parse_combined(text, line, category)
     except Exception as exc:  # the contract: every input gives exactly one entry
-        return Reference(
-            raw=raw,
+        ref = Reference(
+            raw=text,
             line=line,
             category=category,
             type=EntryType.MISC,
-            title=strip_markup(raw).strip()[:300],
+            title=strip_markup(text).strip()[:300],
             confidence=0.0,
             problems=[f"could not parse this reference ({type(exc).__name__}: {exc})"],
         )
+    ref.raw = raw
+    ref.problems[:0] = notes
+    return _keep_links_safe(ref)
+
+
+def _first_chars(text: str, limit: int) -> str:
+    """The first ``limit`` characters of ``text``, cut at its last space there when that keeps
+    at least half of them (a word is not cut in two)."""
+    head = text[:limit]
+    space = head.rfind(" ")
+    return head[:space] if space >= limit // 2 else head
+
+
+def _keep_links_safe(ref: Reference) -> Reference:
+    """The URL policy on the parsed reference, whichever parser found its link: a refused scheme
+    is no ``url``; it is kept as text (``unlinked_url``) and reported."""
+    if ref.url and refused_scheme(ref.url):
+        ref.unlinked_url = ref.unlinked_url or ref.url
+        ref.url = ""
+    if ref.unlinked_url:
+        problem = unlinked_problem(ref.unlinked_url)
+        if problem not in ref.problems:
+            ref.problems.append(problem)
+    return ref
 
 
 # -- preparation ---------------------------------------------------------------------------------
@@ -210,7 +263,13 @@ def _prepare(raw: str) -> _Work:
         add_url(target_clean)
         return label
 
-    text = re.sub(r"\[([^\]]*)\]\(\s*([^)\s][^)]*?)\s*\)", md_link, text)
+    # [label](target): the label holds no brackets and the target balanced parentheses
+    # ("…/Foo_(bar)"); both are bounded, so a run of unclosed "[" or "(" costs linear time
+    text = re.sub(
+        r"\[([^\[\]]{0,500})\]\(\s*((?:[^()\s]|\([^()]{0,500}\))(?:[^()]|\([^()]{0,500}\)){0,2000}?)\s*\)",
+        md_link,
+        text,
+    )
 
     def angle(m: re.Match[str]) -> str:
         u = unescape_url(m.group(1))
@@ -219,8 +278,10 @@ def _prepare(raw: str) -> _Work:
             u = re.sub(r"\s+", "", u)
         return add_url(u)
 
-    text = re.sub(r"<\s*((?:https?|ftp)://[^>]+|www\.[^>]+)>", angle, text)
-    text = re.sub(r"\\url\{([^}]*)\}", lambda m: add_url(unescape_url(m.group(1))), text)
+    # (every span below is bounded, so an unclosed "<http", "\url{", "<i>" or "\emph{" repeated
+    # costs linear time, not a scan to the end of the text from each one)
+    text = re.sub(r"<\s*((?:https?|ftp)://[^>]{1,2000}|www\.[^>]{1,2000})>", angle, text)
+    text = re.sub(r"\\url\{([^}]{0,2000})\}", lambda m: add_url(unescape_url(m.group(1))), text)
     # DOIs (before bare URLs, so that https://doi.org/... becomes a DOI)
     m = re.search(
         r"(?:\bdoi\s*:?\s*|(https?://(?:dx\.)?doi\.org/)|\bdoi\.org/)\s*(10\.\d{4,9}/\S+)",
@@ -238,9 +299,12 @@ def _prepare(raw: str) -> _Work:
         return add_url(unescape_url(m.group(0)))
 
     text = re.sub(r"(?:https?://|ftp://|www\.)(?:[^\s<>\"\]\)]|\\_|\)(?=\S))+", bare, text)
-    if urls:
-        w.url = urls[0]
-        # "http://www. boston.com/..." -- a URL cut by a space: join when the next word continues it.
+    safe = [u for u in urls if not refused_scheme(u)]
+    refused = [u for u in urls if refused_scheme(u)]
+    if safe:
+        w.url = safe[0]
+    if refused:
+        w.unlinked = refused[0]
     if not w.doi:
         m = DOI_RE.search(text)
         if m:
@@ -274,9 +338,12 @@ def _prepare(raw: str) -> _Work:
     text = re.sub(r"(?<![\w*])\*([^*]+?)\*(?![\w*])", IT_OPEN + r"\1" + IT_CLOSE, text)
     text = re.sub(r"(?<!\w)_([^_]+?)_(?!\w)", IT_OPEN + r"\1" + IT_CLOSE, text)
     text = re.sub(
-        r"<(?:italic|i|em)>(.*?)</(?:italic|i|em)>", IT_OPEN + r"\1" + IT_CLOSE, text, flags=re.I
+        r"<(?:italic|i|em)>(.{0,1000}?)</(?:italic|i|em)>",
+        IT_OPEN + r"\1" + IT_CLOSE,
+        text,
+        flags=re.I,
     )
-    text = re.sub(r"\\(?:emph|textit)\{([^}]*)\}", IT_OPEN + r"\1" + IT_CLOSE, text)
+    text = re.sub(r"\\(?:emph|textit)\{([^}]{0,1000})\}", IT_OPEN + r"\1" + IT_CLOSE, text)
     text = strip_tags(text)
     text = re.sub(r"\s+([,.;:])", r"\1", text)
     text = re.sub(r"([,;:])(?:\s*[,;])+", r"\1", text)
@@ -292,26 +359,40 @@ def strip_tags(text: str) -> str:
 # -- segmentation helpers ------------------------------------------------------------------------
 
 
+#: A sentence-end candidate with the word before it, matched from the word's first character
+#: (the look-behind) and without giving characters back (possessive): linear in the text.
+_END_MARK = re.compile(r"(?<![\w'’-])([\w'’-]*+)([.?!])(?=[\s\x01\x02\"”’]|$)")
+_NEXT_INITIAL = re.compile(r"\s*[A-ZÀ-Þ]\.")
+
+
 def _sentence_ends(text: str) -> list[int]:
     """Indexes just after a '.', '?' or '!' that ends a sentence (not an initial or abbreviation)."""
     out = []
-    for m in re.finditer(r"[.?!](?=[\s\x01\x02\"”’]|$)", text):
-        i = m.start()
-        if text[i] == ".":
-            before = re.search(r"([\w'’-]+)$", text[:i])
-            word = before.group(1) if before else ""
+    for m in _END_MARK.finditer(text):
+        i = m.start(2)
+        if m.group(2) == ".":
+            word = m.group(1)
             if re.fullmatch(r"[A-ZÀ-Þ]", word) or (word.lower() in _ABBREV and not word.isupper()):
                 continue
-            if re.fullmatch(r"[A-ZÀ-Þ][a-z]?", word) and re.match(r"\s*[A-ZÀ-Þ]\.", text[i + 1 :]):
+            if re.fullmatch(r"[A-ZÀ-Þ][a-z]?", word) and _NEXT_INITIAL.match(text, i + 1):
                 continue
         out.append(i + 1)
     return out
 
 
+#: An author list is at most 400 characters once its markup is stripped; prefixes longer than
+#: _HEAD_SCAN raw characters are not tried as one (that would need 3,600 characters of markup),
+#: which keeps the loops that try growing prefixes linear.
+_NAMES_MAX = 400
+_HEAD_SCAN = 4000
+
+
 def _namelike(text: str) -> bool:
     """Could this prefix be an author list?"""
+    if len(text) > _HEAD_SCAN:
+        return False
     t = strip_markup(text).strip(" ,.;:")
-    if not t or len(t) > 400 or re.search(r"[\"“”«»?!]|\d", t):
+    if not t or len(t) > _NAMES_MAX or re.search(r"[\"“”«»?!]|\d", t):
         return False
     persons = split_names(t)
     if not persons:
@@ -508,7 +589,7 @@ def _parse_rest(rest: str) -> _Rest:
 def _split_parts(t: str) -> list[str]:
     """Split on commas and sentence ends, keeping italic spans and parentheses whole."""
     parts: list[str] = []
-    buf = ""
+    buf: list[str] = []  # characters of the part being read (a list: appending is O(1))
     depth = 0
     italic = False
     i = 0
@@ -519,10 +600,10 @@ def _split_parts(t: str) -> list[str]:
         elif c == IT_CLOSE:
             italic = False
             if t[i + 1 : i + 2] == " " and (
-                re.search(r"[.?!]$", buf) or re.match(r" \d", t[i + 1 : i + 3])
+                (buf and buf[-1] in ".?!") or re.match(r" \d", t[i + 1 : i + 3])
             ):
-                parts.append(buf + c)
-                buf = ""
+                parts.append("".join(buf) + c)
+                buf = []
                 i += 1
                 continue
         elif c in "([":
@@ -535,35 +616,42 @@ def _split_parts(t: str) -> list[str]:
             and c in ",;"
             and not (i and t[i - 1].isdigit() and re.match(r"\d{3}\b", t[i + 1 : i + 5]))
         ):
-            parts.append(buf)
-            buf = ""
+            parts.append("".join(buf))
+            buf = []
         elif not italic and depth == 0 and c == "." and (i + 1 == len(t) or t[i + 1] == " "):
-            before = re.search(r"([\w'-]+)$", buf)
-            word = before.group(1) if before else ""
+            k = len(buf)  # the word before the full stop: [\w'-]+ read backwards
+            while k and (buf[k - 1].isalnum() or buf[k - 1] in "_'-"):
+                k -= 1
+            word = "".join(buf[k:])
             if (
                 re.fullmatch(r"[A-ZÀ-Þ]", word)
                 or (word.lower() in _ABBREV and not word.isupper())
-                or _journal_abbrev(word, t[i + 1 :])
+                or _journal_abbrev(word, t, i + 1)
             ):
-                buf += c
+                buf.append(c)
             else:
-                parts.append(buf + c)
-                buf = ""
+                parts.append("".join(buf) + c)
+                buf = []
         else:
-            buf += c
+            buf.append(c)
         i += 1
-    parts.append(buf)
+    parts.append("".join(buf))
     return [p.strip() for p in parts if p.strip(" .,;:")]
 
 
-def _journal_abbrev(word: str, after: str) -> bool:
-    """'Trans.' in 'IEEE Trans. Pattern Anal.': a short capitalised word followed by another."""
+_ABBREV_NEXT = re.compile(r"\s[A-Z][a-z]{0,7}\.?(?:\s|,|$)")
+_ABBREV_NOT = re.compile(r"\s[A-Z][a-z]*\s*:")
+
+
+def _journal_abbrev(word: str, text: str, pos: int = 0) -> bool:
+    """'Trans.' in 'IEEE Trans. Pattern Anal.': a short capitalised word followed by another
+    (``text`` from ``pos`` is what follows the word's full stop)."""
     return (
         2 <= len(word) <= 6
         and word[0].isupper()
         and word.lower() not in {"press", "books", "house", "group", "media", "verlag", "inc"}
-        and bool(re.match(r"\s[A-Z][a-z]{0,7}\.?(?:\s|,|$)", after))
-        and not re.match(r"\s[A-Z][a-z]*\s*:", after)
+        and bool(_ABBREV_NEXT.match(text, pos))
+        and not _ABBREV_NOT.match(text, pos)
     )
 
 
@@ -721,6 +809,7 @@ def _parse_rules(
     w = w or _prepare(raw)
     ref = Reference(raw=raw, line=line, category=category)
     ref.url, ref.urldate, ref.doi, ref.isbn = w.url, w.urldate, w.doi, w.isbn
+    ref.unlinked_url = w.unlinked
     ref.problems.extend(w.problems)
     text = w.text
     if not text.strip(" .,"):
@@ -872,6 +961,7 @@ def _parse_crf(raw: str, line: int, category: str, w: _Work | None = None) -> Re
         first.setdefault(lab, span)
     ref = Reference(raw=raw, line=line, category=category)
     ref.url, ref.urldate, ref.doi, ref.isbn = w.url, w.urldate, w.doi, w.isbn
+    ref.unlinked_url = w.unlinked
     ref.problems.extend(w.problems)
     if not ref.url and "url" in first:
         ref.url = unescape_url(re.sub(r"\s+", "", first["url"]))
@@ -1066,7 +1156,27 @@ def _volume_span(text: str) -> tuple[str, str, str, str]:
     return vol, num, "", year
 
 
-_ETAL_TAIL = re.compile(r"^\s*et\s+al\b", re.I)
+_ETAL_AT = re.compile(r"\s*et\s+al\b", re.I)
+_AUTHOR_STOP = re.compile(r"[.?!]\s+(?=[A-ZÀ-Þ\"“'‘\d])")
+_NAME_GOES_ON = re.compile(r"[A-ZÀ-Þ]\.|[A-ZÀ-Þ][a-zà-ÿ'’-]+,|(?:and|&)\b")
+
+
+def _words_from(pieces: list[str]) -> list[int]:
+    """``[len(",".join(pieces[k:]).split()) for k in ...]`` in one pass from the right: the comma
+    joining two pieces glues the word before it, itself and the word after it into one word."""
+    n = len(pieces)
+    words = [0] * (n + 1)
+    starts_word = [False] * (n + 1)  # ",".join(pieces[k:]) starts with a non-space character
+    for k in range(n - 1, -1, -1):
+        piece = pieces[k]
+        w = len(piece.split())
+        if k == n - 1:
+            words[k], starts_word[k] = w, bool(piece) and not piece[0].isspace()
+            continue
+        ends_word = bool(piece) and not piece[-1].isspace()
+        words[k] = w + words[k + 1] + 1 - ends_word - starts_word[k + 1]
+        starts_word[k] = not piece[0].isspace() if piece else True
+    return words
 
 
 def _repair_spans(first: dict[str, str]) -> None:
@@ -1105,20 +1215,27 @@ def _repair_spans(first: dict[str, str]) -> None:
             first["title"] = m.group(2)
     if "author" in first and "title" not in first:
         a = first["author"]
-        for m in re.finditer(r"[.?!]\s+(?=[A-ZÀ-Þ\"“'‘\d])", a):
-            head, tail = a[: m.start() + 1], a[m.end() :]
-            if re.match(r"[A-ZÀ-Þ]\.|[A-ZÀ-Þ][a-zà-ÿ'’-]+,|(?:and|&)\b", tail):
+        for m in _AUTHOR_STOP.finditer(a):
+            if m.start() >= _HEAD_SCAN:
+                break  # no longer prefix is a name list (see _namelike)
+            if _NAME_GOES_ON.match(a, m.end()):
                 continue
-            if _namelike(head) and not _ETAL_TAIL.search(tail):
-                first["author"], first["title"] = head, tail
+            head = a[: m.start() + 1]
+            if _namelike(head) and not _ETAL_AT.match(a, m.end()):
+                first["author"], first["title"] = head, a[m.end() :]
                 break
     if "author" in first and "title" not in first and "," in first["author"]:
         # "Alena Ledeneva, How Russia Really Works: ..." -- a comma piece that is no name
         pieces = first["author"].split(",")
+        words_from = _words_from(pieces)
+        head = pieces[0]
         for k in range(1, len(pieces)):
-            head, tail = ",".join(pieces[:k]), ",".join(pieces[k:]).strip()
-            if len(tail.split()) >= 4 and not _namelike(tail.split(",")[0]) and _namelike(head):
-                first["author"], first["title"] = head, tail
+            if k > 1:
+                head += "," + pieces[k - 1]
+            if len(head) > _HEAD_SCAN:
+                break  # no longer prefix is a name list (see _namelike)
+            if words_from[k] >= 4 and not _namelike(pieces[k]) and _namelike(head):
+                first["author"], first["title"] = head, ",".join(pieces[k:]).strip()
                 break
     if "title" not in first and "container-title" in first and "journal" not in first:
         # an edited book: "Bird, Jon, ..., eds. Mapping the Futures. London: Routledge."

@@ -1,14 +1,21 @@
 """The whole refs stage for one document, shared by the CLI and the Sphinx layer.
 
-document text -> ``find_reference_section`` -> ``RawReference``s -> ``parse_reference`` each ->
-``to_entries`` (keys, BibTeX entries) -> ``ParsedReferences``; with the body's citations
-resolved against those entries -> ``Audit``. Results are cached by content hash, so a Sphinx
-build that renders the bibliography and the audit of one document parses it once per process.
+file -> ``load_document`` (a regular file, inside the allowed directories when they are given,
+at most ``MAX_DOCUMENT_BYTES``; decoded as UTF-8 with what is not UTF-8 or is a control
+character replaced by U+FFFD and reported with its line) -> document text ->
+``find_reference_section`` -> ``RawReference``s -> ``parse_reference`` each -> ``to_entries``
+(keys, BibTeX entries) -> ``ParsedReferences``; with the body's citations resolved against those
+entries -> ``Audit``. Results are cached by content hash, so a Sphinx build that renders the
+bibliography and the audit of one document parses it once per process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,9 +24,16 @@ from sphinx_karabakh.refs.model import Audit, EntryType, RawReference, Reference
 from sphinx_karabakh.refs.section import ReferenceSection, find_reference_section, split_entries
 
 __all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "Document",
+    "DocumentProblem",
     "NoReferences",
     "ParsedReferences",
+    "UnreadableDocument",
     "audit_text",
+    "decode_document",
+    "is_inside",
+    "load_document",
     "parse_raw",
     "read_document",
     "references_from_entries",
@@ -50,12 +64,144 @@ class ParsedReferences:
     def bibtex(self) -> str:
         return write_bibtex(self.entries)
 
+    def notes(self) -> list[tuple[int, str]]:
+        """(line, message) for what of the document is not read: another reference section."""
+        if self.section is None:
+            return []
+        read = self.section.heading.line
+        return [
+            (
+                line,
+                f"another reference section ({count} reference{'s' if count != 1 else ''}) is "
+                f"not read: one bibliography per document, from the section at line {read}",
+            )
+            for line, count in self.section.unread
+        ]
+
+
+#: The largest document read (a paper's text is well under a megabyte; a 5 MB reference list
+#: still fits). /dev/zero and a file that grows while read stop here.
+MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # not tab, LF, VT, FF, CR: white space
+
+
+class UnreadableDocument(Exception):
+    """A document that is not read: outside the allowed directories, not a regular file, too
+    large, or an OSError. ``str(exc)`` is "PATH: REASON", one line."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class DocumentProblem:
+    """Something in a document's text that was replaced to be read (1-based line)."""
+
+    line: int
+    message: str
+
+
+@dataclass
+class Document:
+    path: str
+    text: str
+    problems: list[DocumentProblem] = field(default_factory=list)
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def decode_document(data: bytes, path: str = "") -> Document:
+    """Bytes -> text: UTF-8 (a BOM dropped); bytes that are not UTF-8 and control characters
+    (NUL …) become U+FFFD, each kind reported once with the line of its first occurrence."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    problems: list[DocumentProblem] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", errors="replace")
+        bad = data.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            DocumentProblem(bad, "bytes that are not UTF-8 replaced by U+FFFD (save it as UTF-8)")
+        )
+    first = _CONTROL.search(text)
+    if first:
+        count = len(_CONTROL.findall(text))
+        text = _CONTROL.sub("\ufffd", text)
+        problems.append(
+            DocumentProblem(
+                _line_of(text, first.start()),
+                f"{count} control character{'s' if count > 1 else ''} (such as NUL) "
+                "replaced by U+FFFD",
+            )
+        )
+    problems.sort(key=lambda p: p.line)
+    return Document(path, text, problems)
+
+
+def is_inside(path: str | Path, roots: Iterable[str | Path]) -> bool:
+    """Is ``path``, symlinks resolved, in one of ``roots`` (resolved too)? The path need not
+    exist yet (an output file)."""
+    return _inside(str(path), roots)
+
+
+def _inside(path: str, roots: Iterable[str | Path]) -> bool:
+    real = Path(os.path.realpath(path))
+    return any(real.is_relative_to(os.path.realpath(r)) for r in roots)
+
+
+def load_document(
+    path: str | Path,
+    *,
+    inside: Iterable[str | Path] | None = None,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+) -> Document:
+    """Read a document. With ``inside``, the file (symlinks resolved) must lie in one of those
+    directories and be a regular file -- a FIFO is refused without being opened for long, a
+    device without being read; without it (the command line, where the user names the file)
+    anything readable is read. Either way at most ``max_bytes`` are read.
+    Raises ``UnreadableDocument``."""
+    path = os.path.normpath(str(path))
+    if inside is not None:
+        roots = list(dict.fromkeys(os.path.normpath(str(r)) for r in inside))
+        if not _inside(path, roots):
+            real = os.path.realpath(path)
+            shown = f"{real} is" if real != path else "it is"
+            where = ", ".join(roots)
+            raise UnreadableDocument(path, f"outside the project ({shown} not in {where})")
+        path = os.path.realpath(path)
+    try:
+        if inside is not None:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            with os.fdopen(fd, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    raise UnreadableDocument(path, "not a regular file")
+                if st.st_size > max_bytes:
+                    raise _too_large(path, max_bytes)
+                data = fh.read(max_bytes + 1)
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise UnreadableDocument(path, str(exc.strerror or exc)) from None
+    if len(data) > max_bytes:
+        raise _too_large(path, max_bytes)
+    return decode_document(data, path)
+
+
+def _too_large(path: str, max_bytes: int) -> UnreadableDocument:
+    return UnreadableDocument(path, f"larger than {max_bytes // (1024 * 1024)} MiB, not read")
+
 
 def read_document(path: str | Path) -> str:
-    """Read a document as UTF-8 (BOM dropped; undecodable bytes replaced, never an exception
-    other than OSError)."""
-    data = Path(path).read_bytes()
-    return data.decode("utf-8-sig", errors="replace")
+    """A document's text (see ``load_document``; its problems are dropped here)."""
+    return load_document(path).text
 
 
 def parse_raw(raw: RawReference) -> Reference:

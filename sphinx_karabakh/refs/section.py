@@ -13,9 +13,11 @@ Knows nothing of Sphinx.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sphinx_karabakh.refs.model import RawReference
 
@@ -96,15 +98,23 @@ REFERENCE_TITLES = frozenset(
 )
 
 #: Headings that end a reference section even when they are deeper than its heading.
-_END_RE = re.compile(
-    r"^(?:appendix|appendices|annex(?:es)?|annexe|anhang|apendice|apéndice|lampiran|приложение"
+_END_TITLES = (
+    r"appendix|appendices|annex(?:es)?|annexe|anhang|apendice|apéndice|lampiran|приложение"
     r"|notes?|endnotes|footnotes|anmerkungen|catatan|about the authors?|author biograph(?:y|ies)"
     r"|biograph(?:y|ies)|biographical notes?|notes on contributors|contributors|about us"
     r"|acknowledge?ments?|funding|conflicts? of interest|competing interests|declarations?"
     r"|supplementary(?: material| materials| information| data)?|supporting information"
     r"|tables?|figures?|figure captions|index|glossary|abbreviations|author contributions"
     r"|data availability(?: statement)?|ethics(?: statement)?|author information|correspondence"
-    r"|further reading|recommended citation|how to cite|copyright|license|disclaimer)\b",
+    r"|further reading|recommended citation|how to cite|copyright|license|disclaimer"
+)
+_END_RE = re.compile(rf"^(?:{_END_TITLES})\b", re.IGNORECASE)
+#: A guessed heading (a plain or bold line) ends the section only when it is such a title as a
+#: whole -- "Notes", "Appendix B: Data", "Acknowledgements and funding" -- and not when a
+#: reference merely starts with the word ("Notes Inc.", "Appendix Press", "Index Publishing").
+_END_GUESSED_RE = re.compile(
+    rf"^(?:{_END_TITLES})(?:\s+(?:and|&)\s+\w+(?:\s+\w+)?)?(?:\s+(?:[a-z]|\d+|[ivxlc]+))?"
+    r"\s*(?:[:.–—-](?:\s.*)?)?$",
     re.IGNORECASE,
 )
 
@@ -259,7 +269,9 @@ _CONTINUATION_START_RE = re.compile(
 _PARTICLE_START_RE = re.compile(
     r"^(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter|al|el|bin|ibn)\s+[A-Z]"
 )
-_URL_END_RE = re.compile(r"(?:https?://|www\.|doi\.org/|doi:)\S*$", re.IGNORECASE)
+_URL_END_RE = re.compile(
+    r"(?:https?://|www\.|doi\.org/|doi:)\S*+$", re.IGNORECASE
+)  # possessive: linear
 
 
 @dataclass(frozen=True)
@@ -282,6 +294,9 @@ class ReferenceSection:
     start_line: int  # first line after the heading (1-based)
     end_line: int  # last line of the section (1-based, inclusive)
     references: tuple[RawReference, ...]
+    #: other reference sections of the document that hold references but are not read (one
+    #: bibliography per document): (heading line, number of references), to be reported
+    unread: tuple[tuple[int, int], ...] = ()
 
     @property
     def span(self) -> tuple[int, int]:
@@ -332,9 +347,16 @@ def is_reference_heading(title: str) -> bool:
     return key in _REFERENCE_KEYS
 
 
-def _is_end_heading(title: str) -> bool:
-    key = _title_key(title)
-    return bool(_END_RE.match(key)) or is_reference_heading(title)
+def _is_end_heading(title: str, *, guessed: bool = False) -> bool:
+    """Does this heading end a reference section? ``guessed``: the line was taken for a heading
+    by its look alone (plain, bold or numbered), so it must be an end title as a whole."""
+    if is_reference_heading(title):
+        return True
+    if guessed:
+        text = _clean_title(title)
+        m = _NUMBERING_RE.match(text)
+        return bool(_END_GUESSED_RE.match(fold(text[m.end() :] if m else text).strip()))
+    return bool(_END_RE.match(_title_key(title)))
 
 
 def _is_category_title(title: str) -> bool:
@@ -442,15 +464,22 @@ def find_reference_section(text: str) -> ReferenceSection | None:
     lines = split_lines(text)
     headings = find_headings(lines)
     best: ReferenceSection | None = None
+    sections: list[ReferenceSection] = []
     for idx, h in enumerate(headings):
         if not is_reference_heading(h.title):
             continue
         section = _section_from(lines, headings, idx)
+        sections.append(section)
         if best is None or len(section.references) >= len(best.references):
             best = section
     if best is not None and not best.references:
         return best if best.heading.kind != "plain" else None
-    return best or _whole_document_list(lines)
+    if best is not None:
+        unread = tuple(
+            (s.heading.line, len(s.references)) for s in sections if s is not best and s.references
+        )
+        return dataclasses.replace(best, unread=unread) if unread else best
+    return _whole_document_list(lines)
 
 
 def _whole_document_list(lines: list[str]) -> ReferenceSection | None:
@@ -470,21 +499,45 @@ def _whole_document_list(lines: list[str]) -> ReferenceSection | None:
     return ReferenceSection(Heading(0, 0, "", 0, "none"), 1, len(lines), tuple(refs))
 
 
-#: A line that ends a reference list even without a heading: the page's footer.
+#: Page furniture: a copyright line or an article footer. Such a line ends a reference list when
+#: no reference follows it, and is skipped when references do (a PDF page footer inside the list).
+#: "Copyright" counts only with what a copyright notice has after it (©, (c), a year, "by", ":"),
+#: so "Copyright Office. (2021). …" stays a reference; see ``_is_furniture`` for the rest.
 _BOILERPLATE_RE = re.compile(
-    r"^(?:[*_]*)(?:©|\(c\)\s+\d{4}|copyright\b|all rights reserved|this (?:article|work|paper) is "
-    r"(?:licensed|distributed|an open access)|licensed under|cite this (?:article|paper)|how to cite|"
-    r"corresponding author|received:|accepted:|published online:|\[\^[^\]]+\]:)",
+    r"^(?:[*_]*)(?:©|\(c\)\s+\d{4}|copyright\s*(?:©|\(c\)|\d{4}|by\b|:|$)|all rights reserved"
+    r"|this (?:article|work|paper) is (?:licensed|distributed|an open access)|licensed under"
+    r"|cite this (?:article|paper)|how to cite|corresponding author|received:|accepted:"
+    r"|published online:|\[\^[^\]]+\]:)",
     re.IGNORECASE,
 )
+
+#: The start of an author-date reference: names (no digits), then "." or ",", then the year
+#: ("Copyright Office. (2021).", "Smith, J., 2019.", "Notes Inc. (2020a):").
+_AUTHOR_DATE_RE = re.compile(
+    rf"^[{_UP}][^\d©()\[\]]{{1,120}}?[.,]\s*\(?(?:1[5-9]\d\d|20\d\d)[a-z]?\)?\s*[.,:;]"
+)
+
+
+def _reference_like(line: str) -> bool:
+    """Does this line start a reference the way reference lists do (a name shape, an
+    author-date start, or a list marker before one)?"""
+    text = _MARKER_RE.sub("", line.strip(), count=1)
+    return bool(_strong_start(text) or _AUTHOR_DATE_RE.match(text))
+
+
+def _is_furniture(line: str) -> bool:
+    """A footer or copyright line, not a reference that happens to start with such words."""
+    stripped = line.strip()
+    return bool(_BOILERPLATE_RE.match(stripped)) and not _reference_like(stripped)
 
 
 def _section_from(lines: list[str], headings: list[Heading], idx: int) -> ReferenceSection:
     head = headings[idx]
     end = len(lines)  # last line, 1-based inclusive
     categories: dict[int, Heading] = {}
-    for h in headings[idx + 1 :]:
-        if _is_end_heading(h.title):
+    for j in range(idx + 1, len(headings)):  # (a slice would copy them all: quadratic)
+        h = headings[j]
+        if _is_end_heading(h.title, guessed=h.kind not in ("atx", "underline")):
             end = h.line - 1
             break
         if h.kind == "numbered" and head.kind in ("plain", "numbered") and h.rank <= head.rank:
@@ -504,11 +557,23 @@ def _section_from(lines: list[str], headings: list[Heading], idx: int) -> Refere
             continue  # a short plain or numbered line inside the list: part of a reference
         end = h.line - 1
         break
+    furniture: set[int] = set()
+    last_reference = max(
+        (no for no in range(head.last_line + 1, end + 1) if _reference_like(lines[no - 1])),
+        default=0,
+    )
     for no in range(head.last_line + 1, end + 1):
-        if _BOILERPLATE_RE.match(lines[no - 1].strip()):
+        if not _is_furniture(lines[no - 1]):
+            continue
+        before = lines[no - 2] if no >= 2 else ""
+        after_break = not before.strip() or "\f" in before + lines[no - 1]
+        if not after_break and not _ends_terminal(before.strip()):
+            continue  # a wrapped line of an unfinished reference ("… handbook of\nCopyright 2021 …")
+        if no > last_reference:
             end = no - 1  # a copyright line or an article footer after the list
             break
-    refs = split_section_lines(lines, head.last_line + 1, end, categories)
+        furniture.add(no)  # a page footer with references after it: not a reference
+    refs = split_section_lines(lines, head.last_line + 1, end, categories, furniture)
     return ReferenceSection(head, head.last_line + 1, end, tuple(refs))
 
 
@@ -543,13 +608,13 @@ class _Entry:
 _BARE_NUMBER_RE = re.compile(rf"^(\d{{1,3}})\s+(?=[{_UP}\"“])")
 
 
-def _bare_numbering(items: list[tuple[int, str, int]]) -> set[int]:
+def _bare_numbering(items: list[_Line]) -> set[int]:
     """Lines that start with a bare number continuing the sequence 1, 2, 3… (at least three)."""
     expected, found = 1, set()
-    for no, text, _ in items:
-        m = _BARE_NUMBER_RE.match(text)
+    for item in items:
+        m = _BARE_NUMBER_RE.match(item.text)
         if m and int(m.group(1)) == expected:
-            found.add(no)
+            found.add(item.no)
             expected += 1
     return found if len(found) >= 3 else set()
 
@@ -595,28 +660,55 @@ def _ends_terminal(text: str) -> bool:
     return t[-1] in ".)]>”\"'»" or t[-1].isdigit() or bool(_URL_END_RE.search(t))
 
 
+class _Tail:
+    """What ``_join`` needs to know of the text joined so far: its last word's start, whether
+    that word holds "://", and the last two characters (constant work per line joined)."""
+
+    def __init__(self) -> None:
+        self.head = ""  # first 6 characters of the last word
+        self.url = False  # "://" in the last word
+        self.end = ""  # last two characters of the text
+
+    def add(self, piece: str, glued: bool) -> None:
+        first, _, rest = piece.partition(" ")
+        if glued:
+            self.url = self.url or "://" in self.end + first[:3] or "://" in first
+            self.head = (self.head + first)[:6] if len(self.head) < 6 else self.head
+        if rest or not glued:
+            word = rest.rsplit(" ", 1)[-1] if rest else first
+            self.head, self.url = word[:6], "://" in word
+        self.end = (self.end + piece)[-2:]
+
+    @property
+    def in_url(self) -> bool:
+        return self.url or self.head.startswith(("www.", "doi:", "<http", "[http"))
+
+
 def _join(parts: list[str]) -> str:
-    out = ""
+    """The lines of one reference as one string, in time linear in their length."""
+    out: list[str] = []
+    tail = _Tail()
     for part in parts:
-        part = re.sub(r"\s+", " ", part).strip()
+        part = " ".join(part.split())
         if not part:
             continue
         if not out:
-            out = part
+            out.append(part)
+            tail.add(part, glued=False)
             continue
-        last = out.split()[-1] if out.split() else ""
-        in_url = "://" in last or last.startswith(("www.", "doi:", "<http", "[http"))
         if (
-            in_url
-            and out[-1] in "/-_.?=&#%"
+            tail.in_url
+            and tail.end[-1] in "/-_.?=&#%"
             and not part.startswith(("(", "[", "Retrieved", "Accessed"))
         ):
-            out += part
-        elif out.endswith("-") and len(out) > 1 and out[-2].isalnum():
-            out += part  # hyphen kept: nothing is lost ("Post-\nSoviet" -> "Post-Soviet")
+            glued = True
+        elif tail.end.endswith("-") and len(tail.end) > 1 and tail.end[-2].isalnum():
+            glued = True  # hyphen kept: nothing is lost ("Post-\nSoviet" -> "Post-Soviet")
         else:
-            out += " " + part
-    return out
+            glued = False
+        out.append(part if glued else " " + part)
+        tail.add(part, glued)
+    return "".join(out)
 
 
 #: Initials after the family name: a clear start even after a full line ("Smith, J. A.", "SMITH, J").
@@ -645,23 +737,49 @@ class _Block:
     paragraph: bool = False  # one of a few lines between blank lines: most likely one reference
 
 
+class _Line(NamedTuple):
+    """One line of a reference section as the splitter sees it."""
+
+    no: int  # 1-based line number
+    text: str  # stripped text; "" for a blank line (or one that counts as blank)
+    indent: int = 0
+    category: str | None = None  # the sub-heading's title when this line is one
+    soft: bool = False  # page furniture, or a blank line beside it: a break, but no new block
+
+
 def split_section_lines(
-    lines: list[str], first: int, last: int, categories: dict[int, Heading] | None = None
+    lines: list[str],
+    first: int,
+    last: int,
+    categories: dict[int, Heading] | None = None,
+    furniture: set[int] | None = None,
 ) -> list[RawReference]:
     """Split document lines ``first..last`` (1-based, inclusive) into references.
 
-    ``categories`` maps a line number to the sub-heading there (its underline, if any, is skipped).
+    ``categories`` maps a line number to the sub-heading there (its underline, if any, is skipped);
+    ``furniture`` holds lines that are page furniture (a footer inside the list): read as blank.
     """
     categories = categories or {}
     skip: set[int] = set()
     for h in categories.values():
         skip.update(range(h.line, h.last_line + 1))
-    items: list[tuple[int, str, int]] = []  # (lineno, text, indent); text "" = blank
+    items: list[_Line] = []
     for no in range(first, min(last, len(lines)) + 1):
         if no in categories:
-            items.append((no, "\x00" + categories[no].title, 0))
+            items.append(_Line(no, "", 0, categories[no].title))
             continue
         if no in skip:
+            continue
+        if furniture and no in furniture:
+            # a page footer and the blank lines around it: the list goes on after it as before
+            k = len(items) - 1
+            while k >= 0 and not items[k].text and items[k].category is None and not items[k].soft:
+                items[k] = items[k]._replace(soft=True)
+                k -= 1
+            items.append(_Line(no, "", soft=True))
+            continue
+        if not lines[no - 1].strip() and items and items[-1].soft:
+            items.append(_Line(no, "", soft=True))
             continue
         line = _expand(lines[no - 1])
         if (
@@ -669,7 +787,7 @@ def split_section_lines(
             and len(line.strip()) >= 3
             and set(line.strip()) <= set("-=*_~")
         ):
-            items.append((no, "", 0))  # a rule between groups
+            items.append(_Line(no, ""))  # a rule between groups
             continue
         stripped = line.strip()
         if re.fullmatch(
@@ -682,23 +800,21 @@ def split_section_lines(
             or not lines[no].strip()
             or "\f" in lines[no]
         ):
-            items.append((no, "", 0))  # a page number left by PDF extraction
+            items.append(_Line(no, ""))  # a page number left by PDF extraction
             continue
         if re.match(
             r"^\[[^\]^]{1,40}\]:\s*<?(?:https?://|www\.|#|/)\S*>?(?:\s+[\"'(].*)?$", stripped
         ):
-            items.append((no, "", 0))  # a Markdown link definition "[1]: https://…"
+            items.append(_Line(no, ""))  # a Markdown link definition "[1]: https://…"
             continue
-        items.append((no, stripped, len(line) - len(line.lstrip()) if stripped else 0))
+        items.append(_Line(no, stripped, len(line) - len(line.lstrip()) if stripped else 0))
     bare_numbers = _bare_numbering(items)
     if bare_numbers:  # "1 Smith, J. …", "2 Doe, K. …": numbers without a dot, as PDF text has them
         items = [
-            (
-                no,
-                _BARE_NUMBER_RE.sub(r"\1. ", text, count=1) if no in bare_numbers else text,
-                indent,
-            )
-            for no, text, indent in items
+            it._replace(text=_BARE_NUMBER_RE.sub(r"\1. ", it.text, count=1))
+            if it.no in bare_numbers
+            else it
+            for it in items
         ]
     blocks = _block_styles(items)
     entries: list[_Entry] = []
@@ -707,13 +823,13 @@ def split_section_lines(
     prev_blank = True
     prev_text = ""
     prev_len = 0
-    for pos, (no, text, indent) in enumerate(items):
-        if not text:
+    for pos, (no, text, indent, heading, _) in enumerate(items):
+        if heading is not None:
+            category = heading
+            current = None
             prev_blank = True
             continue
-        if text.startswith("\x00"):
-            category = text[1:]
-            current = None
+        if not text:
             prev_blank = True
             continue
         body, label, marked = _strip_marker(text)
@@ -758,7 +874,11 @@ def split_section_lines(
             )
         else:  # wrapped text: a new reference after a short finished line, or a clear start
             short = prev_len < block.width - max(12, block.width // 5)
-            strong = _strong_start(body)
+            # an author-date start ("Copyright Office. (2021).") after a finished line is a
+            # clear start too, even where a corporate name has no initials to show it
+            strong = _strong_start(body) or (
+                _ends_terminal(prev_text) and bool(_AUTHOR_DATE_RE.match(body))
+            )
             if block.paragraph:
                 new = short and strong
             else:
@@ -808,10 +928,12 @@ def _out_of_sequence(current: _Entry, label: str, prev_text: str) -> bool:
     return int(label) != int(current.label) + 1 and not _ends_terminal(prev_text)
 
 
-def _runs(items: list[tuple[int, str, int]]) -> list[list[int]]:
+def _runs(items: list[_Line]) -> list[list[int]]:
     runs: list[list[int]] = [[]]
-    for pos, (_, text, _) in enumerate(items):
-        if not text or text.startswith("\x00"):
+    for pos, item in enumerate(items):
+        if item.soft:
+            continue
+        if not item.text:  # a blank line, or a sub-heading (its text is in ``category``)
             if runs[-1]:
                 runs.append([])
         else:
@@ -819,7 +941,7 @@ def _runs(items: list[tuple[int, str, int]]) -> list[list[int]]:
     return [r for r in runs if r]
 
 
-def _block_styles(items: list[tuple[int, str, int]]) -> dict[int, _Block]:
+def _block_styles(items: list[_Line]) -> dict[int, _Block]:
     """For each item position, the layout of the block (run of non-blank lines) it is in."""
     styles: dict[int, _Block] = {}
     block: list[int] = []
@@ -871,8 +993,10 @@ def _block_styles(items: list[tuple[int, str, int]]) -> dict[int, _Block]:
             styles[p] = style
         block.clear()
 
-    for pos, (_, text, _) in enumerate(items):
-        if not text or text.startswith("\x00"):
+    for pos, item in enumerate(items):
+        if item.soft:
+            continue
+        if not item.text:
             close()
         else:
             block.append(pos)

@@ -2,15 +2,21 @@
 
 An entry renders as: authors (year). *title*. container, volume(number), pages. address:
 publisher. link [status badge] (accessed …) — then its BibTeX in a ``<details>`` block.
-Everything from the document goes into text nodes, so it is escaped by the writers.
+Everything from the document goes into text nodes, so it is escaped by the writers; a link
+becomes an ``href`` only through ``sphinx_karabakh.urls.safe_href`` (http(s), mailto, relative),
+anything else is shown as text.
 """
 
 from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
 
 from docutils import nodes
 
 from sphinx_karabakh.refs.bibtex import BibEntry, write_bibtex
 from sphinx_karabakh.refs.model import Person
+from sphinx_karabakh.urls import safe_href
 
 
 class karabakh_details(nodes.General, nodes.Element):
@@ -52,11 +58,14 @@ def _skip(self: nodes.NodeVisitor, node: nodes.Node) -> None:
     raise nodes.SkipNode
 
 
-DETAILS_VISITORS = {
+# (typed Any: add_node's **kwargs share a signature with its ``override: bool``)
+DETAILS_VISITORS: dict[str, Any] = {
     "html": (_visit_details_html, _depart_details_html),
     **{name: (_pass, _pass) for name in ("latex", "text", "man", "texinfo")},
 }
-PLACEHOLDER_VISITORS = {name: (_skip, None) for name in ("html", "latex", "text", "man", "texinfo")}
+PLACEHOLDER_VISITORS: dict[str, Any] = {
+    name: (_skip, None) for name in ("html", "latex", "text", "man", "texinfo")
+}
 
 
 def person_text(p: Person) -> str:
@@ -134,18 +143,19 @@ def entry_nodes(entry: BibEntry, anchor: str, *, show_bibtex: bool = True) -> no
                 para += nodes.Text(f"{_stop(para)} {extra}")
         para += nodes.Text(f"{_stop(para)} ")
     if ref.doi:
-        doi_url = ref.doi if ref.doi.startswith("http") else f"https://doi.org/{ref.doi}"
-        para += nodes.reference("", f"doi:{ref.doi}", refuri=doi_url, classes=["karabakh-bib-doi"])
+        para += link_or_text(f"doi:{ref.doi}", doi_url(ref.doi), "karabakh-bib-doi")
         para += nodes.Text(" ")
-    if ref.url:
-        url = entry.field("url") or ref.url
-        para += nodes.reference(
-            "", ref.url, refuri=url.replace(" ", "%20"), classes=["karabakh-bib-url"]
-        )
+    url = entry.field("url")  # what the BibTeX holds: the URL policy has been applied
+    if url:
+        link = link_or_text(ref.url or url, url.replace(" ", "%20"), "karabakh-bib-url")
+        para += link
         para += nodes.Text(" ")
-        para += karabakh_link_status(url=ref.url, alt=url)
+        if isinstance(link, nodes.reference):
+            para += karabakh_link_status(url=ref.url or url, alt=url)
         if ref.urldate:
             para += nodes.Text(f" (accessed {ref.urldate})")
+    if ref.unlinked_url:  # a javascript:, data: … link: text only (its warning names it)
+        para += nodes.inline("", ref.unlinked_url, classes=["karabakh-bib-unlinked-url"])
     box += para
     if entry.problems:
         notes = nodes.paragraph(classes=["karabakh-bib-problems"])
@@ -162,6 +172,23 @@ def entry_nodes(entry: BibEntry, anchor: str, *, show_bibtex: bool = True) -> no
         details += block
         box += details
     return box
+
+
+def doi_url(doi: str) -> str:
+    """The resolver link of a DOI, its characters percent-encoded where a URL needs it ("#", "?"
+    and spaces would cut the DOI short)."""
+    doi = doi.strip()
+    if doi.lower().startswith(("https://doi.org/", "http://doi.org/", "https://dx.doi.org/")):
+        doi = doi.split("doi.org/", 1)[1]
+    return "https://doi.org/" + quote(doi, safe="/:;()._-~,")
+
+
+def link_or_text(text: str, url: str, css: str) -> nodes.Element:
+    """A link to ``url`` when the URL policy allows one, else ``text`` as text (same class)."""
+    href = safe_href(url)
+    if href is None:
+        return nodes.inline("", text, classes=[css, "karabakh-bib-not-a-link"])
+    return nodes.reference("", text, refuri=href, classes=[css])
 
 
 def badge(verdict: str, label: str, extra: str = "") -> nodes.inline:

@@ -14,19 +14,31 @@ reads) -> ``FillBibPlaceholders`` post-transform (write phase: the latest link-c
 page that holds each entry) -> ``build-finished`` writes ``<outdir>/_bibtex/<name>.bib`` (main
 process, from the merged env, so parallel builds write each file once).
 
+Files: a document named by a directive or in ``karabakh_bibtex_files`` is read only when it is
+a regular file inside the source directory, the configuration directory or the sources
+directory (``karabakh_sources``), symlinks resolved, and at most ``MAX_DOCUMENT_BYTES``; a
+``karabakh_bibtex_files`` output is written only inside the source or configuration directory.
+
 Config: ``karabakh_linkcheck_report`` (path to the link checker's JSON or JSON lines report,
 relative to the configuration directory; "" = none), ``karabakh_warn_unresolved_citations``
-(bool, default True), ``karabakh_bibtex_files`` ({"out.bib": "document.txt"} written at
-start-up, before sphinxcontrib-bibtex reads its ``bibtex_bibfiles``).
+(bool, default True), ``karabakh_bibtex_files`` ({"out.bib": "document.txt"}, both relative to
+the configuration directory, written at start-up, before sphinxcontrib-bibtex reads its
+``bibtex_bibfiles``). Each has a validator next to its registration (``validate_*``: value ->
+value, or ``ValueError``); ``check_config`` turns a ``ValueError`` into a ``ConfigError`` that
+names the value.
 
-Warnings: ``karabakh.reference`` (a reference parsed poorly, a URL with a space, an unreadable
-document or one without references), ``karabakh.citation`` (an unresolved in-text citation).
+Warnings: ``karabakh.reference`` (a reference parsed poorly, a URL with a space, a link with a
+refused scheme, a reference cut to its first characters, an unreadable or refused document or
+one without references, text that had to be replaced to be read), ``karabakh.citation`` (an
+unresolved in-text citation).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,14 +55,18 @@ from sphinx.util.osutil import relative_uri
 
 from sphinx_karabakh.linkcheck.report import index_report, read_report, url_key
 from sphinx_karabakh.refs.pipeline import (
+    Document,
     NoReferences,
     ParsedReferences,
+    UnreadableDocument,
     audit_text,
-    read_document,
+    is_inside,
+    load_document,
     references_from_entries,
     references_from_text,
 )
 from sphinx_karabakh.sphinx import bib_render as br
+from sphinx_karabakh.urls import unsafe_scheme
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +110,7 @@ def bib_names(env: BuildEnvironment) -> dict[str, str]:
     )
     stems: dict[str, list[str]] = {}
     for s in sources:
-        stems.setdefault(Path(s).stem, []).append(s)
+        stems.setdefault(_safe_stem(Path(s).stem), []).append(s)
     names = {}
     for stem, group in stems.items():
         for s in group:
@@ -103,7 +119,35 @@ def bib_names(env: BuildEnvironment) -> dict[str, str]:
     return names
 
 
+def _safe_stem(stem: str) -> str:
+    """A file name part that is the same in a URL: "paper#1?x" -> "paper-1-x" (a "#" or "?"
+    would cut the download link short)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "references"
+
+
 # -- directives ----------------------------------------------------------------------------------
+
+
+def document_roots(app: Sphinx) -> list[str]:
+    """Where documents with references may be read from: the source and configuration
+    directories, and the sources directory when one is configured."""
+    roots = [str(app.srcdir), str(app.confdir)]
+    sources = getattr(app.config, "karabakh_sources", None)
+    if isinstance(sources, (str, os.PathLike)) and str(sources):
+        roots.append(os.path.join(app.confdir, sources))
+    return roots
+
+
+def warn_document_problems(doc: Document) -> None:
+    """What had to be replaced to read ``doc`` (not UTF-8, control characters), at its line."""
+    for problem in doc.problems:
+        logger.warning(
+            "%s",
+            problem.message,
+            location=f"{doc.path}:{problem.line}",
+            type="karabakh",
+            subtype="reference",
+        )
 
 
 class _RefsDirective(SphinxDirective):
@@ -116,19 +160,23 @@ class _RefsDirective(SphinxDirective):
     def load(self) -> tuple[str, str, ParsedReferences] | None:
         """(absolute path, text, parsed references), or None after a warning."""
         rel, abs_path = self.env.relfn2path(self.arguments[0], self.env.docname)
-        self.env.note_dependency(rel)
+        roots = document_roots(_app_of(self.env))
+        if is_inside(abs_path, roots):  # (a missing file, once written, re-reads the page)
+            self.env.note_dependency(rel)
         try:
-            text = read_document(abs_path)
-        except OSError as exc:
+            doc = load_document(abs_path, inside=roots)
+        except UnreadableDocument as exc:
             logger.warning(
                 "cannot read %s: %s",
-                abs_path,
-                exc.strerror or exc,
+                exc.path,
+                exc.reason,
                 location=self.get_location(),
                 type="karabakh",
                 subtype="reference",
             )
             return None
+        warn_document_problems(doc)
+        text = doc.text
         try:
             parsed = (
                 references_from_entries(text)
@@ -194,6 +242,14 @@ class BibliographyDirective(_RefsDirective):
                     type="karabakh",
                     subtype="reference",
                 )
+        for line, message in parsed.notes():
+            logger.warning(
+                "%s",
+                message,
+                location=f"{abs_path}:{line}",
+                type="karabakh",
+                subtype="reference",
+            )
         _records(self.env).setdefault(docname, []).append(
             BibRecord(docname, abs_path, tuple(anchors), parsed.bibtex())
         )
@@ -303,20 +359,40 @@ def _table(headers: list[str], widths: list[int]) -> nodes.table:
 
 _REPORTS: dict[tuple[str, float, int], dict[str, dict[str, Any]]] = {}
 
+#: A link-check report larger than this is not read (a report of 100,000 URLs is some 30 MB).
+MAX_REPORT_BYTES = 128 * 1024 * 1024
+
 
 def load_report(path: str) -> dict[str, dict[str, Any]]:
     """url -> result from the link checker's report, read once per file version.
-    Unreadable or absent: {} (everything "not checked")."""
+    Absent: {} (everything "not checked"). Not a regular file, too large, not UTF-8 or not
+    readable as a report (nested too deep, …): {} as well, with one warning per file version."""
     try:
         st = os.stat(path)
     except OSError:
         return {}
     cache_key = (path, st.st_mtime, st.st_size)
     if cache_key not in _REPORTS:
-        try:
-            _REPORTS[cache_key] = index_report(read_report(path))
-        except (OSError, UnicodeDecodeError):
-            return {}
+        report: dict[str, dict[str, Any]] = {}
+        reason = ""
+        if not stat.S_ISREG(st.st_mode):
+            reason = "not a regular file"
+        elif st.st_size > MAX_REPORT_BYTES:
+            reason = f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB"
+        else:
+            try:
+                report = index_report(read_report(path))
+            except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError is one
+                reason = f"not readable as a report ({type(exc).__name__})"
+        if reason:
+            logger.warning(
+                "karabakh_linkcheck_report: %s: %s; every link shows 'not checked'",
+                path,
+                reason,
+                type="karabakh",
+                subtype="reference",
+            )
+        _REPORTS[cache_key] = report
     return _REPORTS[cache_key]
 
 
@@ -405,6 +481,31 @@ class FillBibPlaceholders(SphinxPostTransform):
         return ref
 
 
+class RefuseUnsafeHrefs(SphinxPostTransform):
+    """The URL policy on the whole output, whoever made the link: an entry of a ``.bib`` that
+    sphinxcontrib-bibtex renders (a user's ``url = {javascript:…}``), an RST link
+    (```x <javascript:…>`_``). A ``reference`` whose ``refuri`` the policy refuses becomes its
+    text, with a ``karabakh.reference`` warning at the link. Runs after every other transform."""
+
+    default_priority = 900
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(nodes.reference)):
+            uri = node.get("refuri")
+            if not uri or not unsafe_scheme(uri):
+                continue
+            logger.warning(
+                "link %r has the %s: scheme: shown as text, not a link "
+                "(only http(s), mailto and relative links become links)",
+                uri if len(uri) <= 80 else uri[:79] + "…",
+                unsafe_scheme(uri),
+                location=node,
+                type="karabakh",
+                subtype="reference",
+            )
+            node.replace_self(nodes.inline("", node.astext(), classes=["karabakh-refused-link"]))
+
+
 # -- events --------------------------------------------------------------------------------------
 
 
@@ -425,37 +526,134 @@ def write_bib_outputs(app: Sphinx, exc: BaseException | None) -> None:
                 target.write_text(rec.bibtex, encoding="utf-8")
 
 
+def _conf_location(app: Sphinx, name: str) -> str:
+    """ "…/conf.py:LINE" of the assignment to ``name`` (line 1 when it is not found there)."""
+    conf = os.path.join(app.confdir, "conf.py")
+    try:
+        with open(conf, encoding="utf-8", errors="replace") as fh:
+            for no, line in enumerate(fh, 1):
+                if re.match(rf"\s*{re.escape(name)}\s*[:=]", line):
+                    return f"{conf}:{no}"
+    except OSError:
+        pass
+    return f"{conf}:1"
+
+
 def write_configured_bibfiles(app: Sphinx, config: Any) -> None:
     """``karabakh_bibtex_files``: write each document's BibTeX where conf.py says, before
-    sphinxcontrib-bibtex reads ``bibtex_bibfiles`` (only when the content changed)."""
-    mapping = config.karabakh_bibtex_files or {}
-    if not isinstance(mapping, dict):
-        raise ConfigError("karabakh_bibtex_files must be a dict {'out.bib': 'document.txt'}")
-    for out, doc in mapping.items():
-        out_path = Path(app.confdir) / out
-        doc_path = Path(app.confdir) / doc
-        try:
-            text = read_document(doc_path)
-            bib = references_from_text(text).bibtex()
-        except (OSError, NoReferences) as exc:
-            logger.warning(
-                "karabakh_bibtex_files: %s: %s",
-                doc_path,
-                getattr(exc, "strerror", None) or exc,
-                type="karabakh",
-                subtype="reference",
-            )
+    sphinxcontrib-bibtex reads ``bibtex_bibfiles`` (only when the content changed). A document
+    is read under the same rules as a directive's; an output is written only inside the source
+    or configuration directory. Anything else is a warning at the value's line in conf.py."""
+    mapping: dict[str, str] = config.karabakh_bibtex_files or {}
+    location = _conf_location(app, "karabakh_bibtex_files")
+
+    def warn(message: str, *args: object) -> None:
+        logger.warning(
+            "karabakh_bibtex_files: " + message,
+            *args,
+            location=location,
+            type="karabakh",
+            subtype="reference",
+        )
+
+    for out, doc_name in mapping.items():
+        out_path = Path(os.path.normpath(Path(app.confdir) / out))
+        if not is_inside(out_path, [app.srcdir, app.confdir]):
+            warn("%s: outside the project, not written (write inside %s)", out_path, app.confdir)
             continue
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        if not out_path.exists() or out_path.read_text(encoding="utf-8") != bib:
+        try:
+            doc = load_document(Path(app.confdir) / doc_name, inside=document_roots(app))
+        except UnreadableDocument as exc:
+            warn("%s: %s", exc.path, exc.reason)
+            continue
+        warn_document_problems(doc)
+        try:
+            bib = references_from_text(doc.text).bibtex()
+        except NoReferences as exc:
+            warn("%s: %s", doc.path, exc)
+            continue
+        try:
+            if out_path.is_symlink() or out_path.exists():
+                if not out_path.is_file():
+                    warn("%s: not a regular file, not written", out_path)
+                    continue
+                if out_path.read_bytes() == bib.encode("utf-8"):
+                    continue  # unchanged: keep its time stamp (sphinxcontrib-bibtex caches on it)
+            out_path.parent.mkdir(parents=True, exist_ok=True)
             out_path.write_text(bib, encoding="utf-8")
+        except OSError as exc:
+            warn("%s: cannot write: %s", out_path, exc.strerror or exc)
+
+
+# -- configuration -------------------------------------------------------------------------------
+# Each validator takes the value conf.py gave and returns the value to use, or raises ValueError
+# with a message that completes "karabakh_…: ". ``check_config`` turns that into a ConfigError.
+
+
+def validate_linkcheck_report(value: object) -> str:
+    """A path (str or os.PathLike), relative to the configuration directory; "" for none."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise ValueError(
+            f"must be a path to the link-check report (str), '' for none; got {value!r}"
+        )
+    return value
+
+
+def validate_warn_unresolved_citations(value: object) -> bool:
+    """True or False (not 1, not "yes")."""
+    if not isinstance(value, bool):
+        raise ValueError(f"must be True or False; got {value!r}")
+    return value
+
+
+def validate_bibtex_files(value: object) -> dict[str, str]:
+    """{"out.bib": "document.txt"}: relative ``.bib`` outputs -> documents (str -> str)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(
+            "must be a dict {'out.bib': 'document.txt'} (outputs relative to the configuration "
+            f"directory); got {type(value).__name__} {value!r}"
+        )
+    out: dict[str, str] = {}
+    for key, doc in value.items():
+        if isinstance(key, os.PathLike):
+            key = os.fspath(key)
+        if isinstance(doc, os.PathLike):
+            doc = os.fspath(doc)
+        if not isinstance(key, str) or not isinstance(doc, str):
+            raise ValueError(
+                f"maps output paths to document paths (str -> str); got {key!r}: {doc!r}"
+            )
+        if not key.strip() or not doc.strip():
+            raise ValueError(f"an empty path in {key!r}: {doc!r}")
+        if not key.endswith(".bib"):
+            raise ValueError(f"an output must be a .bib file; got {key!r}")
+        if os.path.isabs(key):
+            raise ValueError(
+                f"an output must be relative to the configuration directory; got {key!r}"
+            )
+        out[key] = doc
+    return out
+
+
+#: config value -> its validator (the values are registered in ``setup`` below).
+VALIDATORS = {
+    "karabakh_linkcheck_report": validate_linkcheck_report,
+    "karabakh_warn_unresolved_citations": validate_warn_unresolved_citations,
+    "karabakh_bibtex_files": validate_bibtex_files,
+}
 
 
 def check_config(app: Sphinx, config: Any) -> None:
-    if not isinstance(config.karabakh_linkcheck_report, str):
-        raise ConfigError("karabakh_linkcheck_report must be a path (str), '' for none")
-    if not isinstance(config.karabakh_warn_unresolved_citations, bool):
-        raise ConfigError("karabakh_warn_unresolved_citations must be True or False")
+    """``config-inited``: each value through its validator; a ``ConfigError`` naming the value."""
+    for name, validate in VALIDATORS.items():
+        try:
+            setattr(config, name, validate(getattr(config, name)))
+        except ValueError as exc:
+            raise ConfigError(f"sphinx-karabakh: {name}: {exc}") from None
 
 
 def report_outdated(
@@ -471,7 +669,7 @@ def report_outdated(
         except OSError:
             stamp = "missing"
     old = getattr(env, "karabakh_report_stamp", None)
-    env.karabakh_report_stamp = stamp
+    env.karabakh_report_stamp = stamp  # type: ignore[attr-defined]  # not declared by Sphinx
     if old is None or old == stamp:
         return []
     return sorted(
@@ -494,7 +692,8 @@ def setup(app: Sphinx) -> None:
     app.add_directive_to_domain("karabakh", "bibliography", BibliographyDirective)
     app.add_directive_to_domain("karabakh", "citation-audit", CitationAuditDirective)
     app.add_post_transform(FillBibPlaceholders)
-    app.connect("config-inited", check_config)
+    app.add_post_transform(RefuseUnsafeHrefs)
+    app.connect("config-inited", check_config, priority=400)  # before any handler uses them
     app.connect("config-inited", write_configured_bibfiles)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
