@@ -169,3 +169,32 @@ def test_parallel_builds_warn_every_time(make_app, project):
     for _ in range(2):
         _, _, warnings = build(make_app, project, parallel=2)
         assert [line for line in misquote_lines(warnings) if "wrong.rst:4:" in line], warnings
+
+
+def test_link_and_reference_warnings_come_back_too(make_app, project):
+    (project / "wrong.rst").write_text(
+        "Links\n=====\n\nA `bad link <javascript:alert(1)>`_ here.\n", encoding="utf-8"
+    )
+    for _ in range(2):
+        _, _, warnings = build(make_app, project)
+        assert any(
+            "wrong.rst:4:" in line and "javascript" in line
+            for line in warnings.splitlines()
+            if "[karabakh.link]" in line
+        ), warnings
+
+
+def test_bibliography_warnings_come_back(make_app, sphinx_test_tempdir, rootdir):
+    srcdir = copy_root(rootdir, sphinx_test_tempdir, "bib-rst", "lc-bib-again")
+    first = build(make_app, srcdir).warnings
+    found = [
+        x for x in first.splitlines() if "[karabakh.citation]" in x or "[karabakh.reference]" in x
+    ]
+    assert found, first
+    again = build(make_app, srcdir)
+    assert again.read == []
+    assert [
+        x
+        for x in again.warnings.splitlines()
+        if "[karabakh.citation]" in x or "[karabakh.reference]" in x
+    ] == found

@@ -16,6 +16,7 @@ FEATURES = (
     "sphinx_karabakh.sphinx.quotes",  # sources, passages, quote directives/roles, lock file
     "sphinx_karabakh.sphinx.bibliography",  # references -> bibliography and citation audit
     "sphinx_karabakh.sphinx.citecheck",  # link-check builder
+    "sphinx_karabakh.sphinx.links",  # the URL policy on every link of the output
 )
 
 #: Bump when the shape of anything stored in the environment changes.

@@ -24,8 +24,10 @@ relative to the configuration directory; "" = none), ``karabakh_warn_unresolved_
 (bool, default True), ``karabakh_bibtex_files`` ({"out.bib": "document.txt"}, both relative to
 the configuration directory, written at start-up, before sphinxcontrib-bibtex reads its
 ``bibtex_bibfiles``). Each has a validator next to its registration (``validate_*``: value ->
-value, or ``ValueError``); ``check_config`` turns a ``ValueError`` into a ``ConfigError`` that
-names the value.
+value, or ``ValueError``); ``config.validate`` reports every wrong one at its line of conf.py.
+
+Warnings found while reading are kept with the page (``domain.keep_warning``), so every build
+says them again, not only the build that reads the page.
 
 Warnings: ``karabakh.reference`` (a reference parsed poorly, a URL with a space, a link with a
 refused scheme, a reference cut to its first characters, an unreadable or refused document or
@@ -47,7 +49,6 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import ConfigError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -66,7 +67,8 @@ from sphinx_karabakh.refs.pipeline import (
     references_from_text,
 )
 from sphinx_karabakh.sphinx import bib_render as br
-from sphinx_karabakh.urls import unsafe_scheme
+from sphinx_karabakh.sphinx import config as kconfig
+from sphinx_karabakh.sphinx.domain import keep_warning
 
 logger = logging.getLogger(__name__)
 
@@ -138,16 +140,10 @@ def document_roots(app: Sphinx) -> list[str]:
     return roots
 
 
-def warn_document_problems(doc: Document) -> None:
+def warn_document_problems(env: BuildEnvironment, doc: Document) -> None:
     """What had to be replaced to read ``doc`` (not UTF-8, control characters), at its line."""
     for problem in doc.problems:
-        logger.warning(
-            "%s",
-            problem.message,
-            location=f"{doc.path}:{problem.line}",
-            type="karabakh",
-            subtype="reference",
-        )
+        keep_warning(env, problem.message, "reference", where=f"{doc.path}:{problem.line}")
 
 
 class _RefsDirective(SphinxDirective):
@@ -166,16 +162,14 @@ class _RefsDirective(SphinxDirective):
         try:
             doc = load_document(abs_path, inside=roots)
         except UnreadableDocument as exc:
-            logger.warning(
-                "cannot read %s: %s",
-                exc.path,
-                exc.reason,
-                location=self.get_location(),
-                type="karabakh",
-                subtype="reference",
+            keep_warning(
+                self.env,
+                f"cannot read {exc.path}: {exc.reason}",
+                "reference",
+                where=self.get_location(),
             )
             return None
-        warn_document_problems(doc)
+        warn_document_problems(self.env, doc)
         text = doc.text
         try:
             parsed = (
@@ -184,14 +178,7 @@ class _RefsDirective(SphinxDirective):
                 else references_from_text(text)
             )
         except NoReferences as exc:
-            logger.warning(
-                "%s: %s",
-                abs_path,
-                exc,
-                location=self.get_location(),
-                type="karabakh",
-                subtype="reference",
-            )
+            keep_warning(self.env, f"{abs_path}: {exc}", "reference", where=self.get_location())
             return None
         return abs_path, text, parsed
 
@@ -234,22 +221,14 @@ class BibliographyDirective(_RefsDirective):
             anchors.append((entry.key, anchor))
             root += br.entry_nodes(entry, anchor, show_bibtex="no-bibtex" not in self.options)
             if entry.problems:  # one warning per entry, every problem named
-                logger.warning(
-                    "reference %s: %s",
-                    entry.key,
-                    "; ".join(dict.fromkeys(entry.problems)),
-                    location=f"{abs_path}:{ref.line}",
-                    type="karabakh",
-                    subtype="reference",
+                keep_warning(
+                    self.env,
+                    f"reference {entry.key}: {'; '.join(dict.fromkeys(entry.problems))}",
+                    "reference",
+                    where=f"{abs_path}:{ref.line}",
                 )
         for line, message in parsed.notes():
-            logger.warning(
-                "%s",
-                message,
-                location=f"{abs_path}:{line}",
-                type="karabakh",
-                subtype="reference",
-            )
+            keep_warning(self.env, message, "reference", where=f"{abs_path}:{line}")
         _records(self.env).setdefault(docname, []).append(
             BibRecord(docname, abs_path, tuple(anchors), parsed.bibtex())
         )
@@ -285,13 +264,11 @@ class CitationAuditDirective(_RefsDirective):
                 cell = nodes.strong("", "unresolved", classes=["karabakh-unresolved"])
                 row += _cell(cell, nodes.Text(f" — {r.reason}" if r.reason else ""))
                 if warn:
-                    logger.warning(
-                        "unresolved citation %r: %s",
-                        r.citation.text,
-                        r.reason or "no entry",
-                        location=f"{abs_path}:{r.citation.line}",
-                        type="karabakh",
-                        subtype="citation",
+                    keep_warning(
+                        self.env,
+                        f"unresolved citation {r.citation.text!r}: {r.reason or 'no entry'}",
+                        "citation",
+                        where=f"{abs_path}:{r.citation.line}",
                     )
             else:
                 link = br.karabakh_bib_ref(source=abs_path, key=r.key)
@@ -417,7 +394,7 @@ def _status_badge(report: dict[str, dict[str, Any]], url: str, alt: str) -> node
 
 def _app_of(env: BuildEnvironment) -> Sphinx:
     """The application (the transform's own ``app`` property is deprecated in Sphinx 9)."""
-    return env._app  # type: ignore[attr-defined]
+    return env._app
 
 
 class FillBibPlaceholders(SphinxPostTransform):
@@ -481,31 +458,6 @@ class FillBibPlaceholders(SphinxPostTransform):
         return ref
 
 
-class RefuseUnsafeHrefs(SphinxPostTransform):
-    """The URL policy on the whole output, whoever made the link: an entry of a ``.bib`` that
-    sphinxcontrib-bibtex renders (a user's ``url = {javascript:…}``), an RST link
-    (```x <javascript:…>`_``). A ``reference`` whose ``refuri`` the policy refuses becomes its
-    text, with a ``karabakh.reference`` warning at the link. Runs after every other transform."""
-
-    default_priority = 900
-
-    def run(self, **kwargs: Any) -> None:
-        for node in list(self.document.findall(nodes.reference)):
-            uri = node.get("refuri")
-            if not uri or not unsafe_scheme(uri):
-                continue
-            logger.warning(
-                "link %r has the %s: scheme: shown as text, not a link "
-                "(only http(s), mailto and relative links become links)",
-                uri if len(uri) <= 80 else uri[:79] + "…",
-                unsafe_scheme(uri),
-                location=node,
-                type="karabakh",
-                subtype="reference",
-            )
-            node.replace_self(nodes.inline("", node.astext(), classes=["karabakh-refused-link"]))
-
-
 # -- events --------------------------------------------------------------------------------------
 
 
@@ -566,7 +518,14 @@ def write_configured_bibfiles(app: Sphinx, config: Any) -> None:
         except UnreadableDocument as exc:
             warn("%s: %s", exc.path, exc.reason)
             continue
-        warn_document_problems(doc)
+        for problem in doc.problems:  # at start-up, every build: said directly
+            logger.warning(
+                "%s",
+                problem.message,
+                location=f"{doc.path}:{problem.line}",
+                type="karabakh",
+                subtype="reference",
+            )
         try:
             bib = references_from_text(doc.text).bibtex()
         except NoReferences as exc:
@@ -587,7 +546,7 @@ def write_configured_bibfiles(app: Sphinx, config: Any) -> None:
 
 # -- configuration -------------------------------------------------------------------------------
 # Each validator takes the value conf.py gave and returns the value to use, or raises ValueError
-# with a message that completes "karabakh_…: ". ``check_config`` turns that into a ConfigError.
+# with a message that completes "karabakh_…: " (``config.validate`` reports it at conf.py:LINE).
 
 
 def validate_linkcheck_report(value: object) -> str:
@@ -647,13 +606,33 @@ VALIDATORS = {
 }
 
 
-def check_config(app: Sphinx, config: Any) -> None:
-    """``config-inited``: each value through its validator; a ``ConfigError`` naming the value."""
-    for name, validate in VALIDATORS.items():
-        try:
-            setattr(config, name, validate(getattr(config, name)))
-        except ValueError as exc:
-            raise ConfigError(f"sphinx-karabakh: {name}: {exc}") from None
+#: This feature's values, for the one configuration (``config.py``).
+OPTIONS = (
+    kconfig.Option(
+        "karabakh_linkcheck_report",
+        "",
+        "html",
+        kconfig.plain(validate_linkcheck_report),
+        "the link checker's report whose verdicts the bibliography shows",
+        (str,),
+    ),
+    kconfig.Option(
+        "karabakh_warn_unresolved_citations",
+        True,
+        "env",
+        kconfig.plain(validate_warn_unresolved_citations),
+        "warn for each unresolved in-text citation",
+        (bool,),
+    ),
+    kconfig.Option(
+        "karabakh_bibtex_files",
+        {},
+        "env",
+        kconfig.plain(validate_bibtex_files),
+        "{'out.bib': 'document.txt'}: BibTeX written at start-up",
+        (dict,),
+    ),
+)
 
 
 def report_outdated(
@@ -679,9 +658,7 @@ def report_outdated(
 
 def setup(app: Sphinx) -> None:
     """Register this feature's config values, nodes, directives and events."""
-    app.add_config_value("karabakh_linkcheck_report", "", "html", str)
-    app.add_config_value("karabakh_warn_unresolved_citations", True, "env", bool)
-    app.add_config_value("karabakh_bibtex_files", {}, "env", dict)
+    kconfig.register(app, OPTIONS)
     app.add_node(br.karabakh_details, **br.DETAILS_VISITORS)
     for node in br.PLACEHOLDERS:
         app.add_node(node, **br.PLACEHOLDER_VISITORS)
@@ -692,8 +669,6 @@ def setup(app: Sphinx) -> None:
     app.add_directive_to_domain("karabakh", "bibliography", BibliographyDirective)
     app.add_directive_to_domain("karabakh", "citation-audit", CitationAuditDirective)
     app.add_post_transform(FillBibPlaceholders)
-    app.add_post_transform(RefuseUnsafeHrefs)
-    app.connect("config-inited", check_config, priority=400)  # before any handler uses them
     app.connect("config-inited", write_configured_bibfiles)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

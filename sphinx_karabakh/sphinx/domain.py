@@ -56,6 +56,15 @@ class Finding:
     lineno: int | None
     subtype: str
     message: str
+    where: str | None = None  # "file:line" elsewhere (a reference document), when not the page
+
+
+def keep_warning(
+    env: Any, message: str, subtype: str, where: str | None = None, lineno: int | None = None
+) -> None:
+    """A warning found while reading the current document, said again on every build."""
+    domain = env.get_domain("karabakh")
+    domain.note_finding(Finding(env.docname, lineno, subtype, message, where))
 
 
 @dataclass(frozen=True)

@@ -254,7 +254,7 @@ def report_findings(domain: KarabakhDomain, skip_unknown_at: set[tuple[str, int 
     for f in domain.all_findings():
         if f.subtype == "unknown-passage" and (f.docname, f.lineno) in skip_unknown_at:
             continue  # the drift warning at this place says more (the passage moved or went)
-        location = (f.docname, f.lineno) if f.lineno else f.docname
+        location = f.where or ((f.docname, f.lineno) if f.lineno else f.docname)
         logger.warning(f.message, location=location, type="karabakh", subtype=f.subtype)
 
 
