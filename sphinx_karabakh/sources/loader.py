@@ -304,16 +304,22 @@ def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Sour
     src = _cached(key)
     if src is not None and src.path == Path(path):
         return src
-    notes: list[SplitNote] = []
     # Splitting makes millions of small objects and no reference cycles: the cyclic collector
     # would only walk them again and again (40% of the time for a million paragraphs).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        built = build_passages(text, meta, notes)
+        src = _split(text, meta, path, digest)
     finally:
         if collecting:
             gc.enable()
+    _store(key, src)
+    return src
+
+
+def _split(text: str, meta: SourceMeta, path: Path | str, digest: str) -> Source:
+    notes: list[SplitNote] = []
+    built = build_passages(text, meta, notes)
     sentences: dict[str, tuple[Passage, ...]] = {}
     norms: dict[str, Normalized] = {}
     by_id: dict[str, Passage] = {}
@@ -359,7 +365,6 @@ def source_from_text(text: str, meta: SourceMeta, path: Path | str = "") -> Sour
         shown,
         tuple(warnings),
     )
-    _store(key, src)
     return src
 
 
