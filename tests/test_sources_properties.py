@@ -69,9 +69,10 @@ def test_any_exact_substring_retypeset_verifies(data):
     source = pid.split(":")[0]
     r = SS.verify(typed, source=source)
     assert r.verdict is Verdict.VERIFIED, (pid, typed, r.reason, r.diff)
-    assert (
-        r.passage == pid or SS.normalized(r.passage).lower.find(quote.lower().strip(" .,;:")) >= 0
-    )
+    # where else it verified, that passage holds the same words (quote marks and punctuation at
+    # either end of a typed quote are the writer's, not the source's: see parse_quote)
+    words = quote.lower().strip(" .,;:'")
+    assert r.passage == pid or SS.normalized(r.passage).lower.find(words) >= 0
 
 
 @SETTINGS
