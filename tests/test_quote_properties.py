@@ -30,8 +30,22 @@ WITH_NUMBER = [x for x in SENTENCES if re.search(r"\d[\d,.]*\d", x[2])]
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 NEGATING = ["not", "never", "no", "cannot", "did not", "nothing", "without"]
-_NEG = re.compile(r"\b(?:not|never|no|cannot|nothing|without|none|nor)\b|n't\b", re.I)
-_NUM = {"ten": "10", "twenty": "20", "five": "5", "two": "2", "twelve": "12"}
+_NEG = re.compile(
+    r"\b(?:not|never|no|cannot|nothing|without|none|nor|neither|nobody|nowhere|hardly|barely"
+    r"|scarcely)\b|n't\b",
+    re.I,
+)
+_NUM = {
+    **{
+        w: str(i)
+        for i, w in enumerate("zero one two three four five six seven eight nine ten".split())
+    },
+    **{w: str(i) for i, w in enumerate("_ first second third fourth fifth".split()) if i},
+    "twelve": "12",
+    "twenty": "20",
+    "once": "1",
+    "twice": "2",
+}
 
 
 def negations(text: str) -> int:
