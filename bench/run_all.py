@@ -19,6 +19,7 @@ BENCHES = (
     ("quote_fidelity.py", ()),
     ("quotes.py", ()),
     ("hostile.py", ()),
+    ("hostile_refs.py", ()),
     ("build.py", ("--repeat", "3", "--incremental")),
     ("refs_eval.py", ()),
     ("refs_section_bibtex.py", ()),
