@@ -6,7 +6,8 @@ Cases (each also at a tenth and a hundredth of its size, to show the growth):
   end", a blank line between): each stays a passage of its own (no page-break join), in time
   linear in their number;
 * ``line``: one 50 MB line of sentences (one paragraph of ~2.4 million sentences);
-* ``reference``: one 5 MB reference string through ``refs parse`` (``refs.pipeline``).
+* ``reference``: one 5 MB reference string through ``refs parse`` (``refs.pipeline``);
+* ``lock``: a lock file of 100,000 pins read (``LockFile.load``; it was quadratic in its lines).
 
 Each case runs in a fresh process (a peak RSS of its own) and prints seconds, ratio to the case
 a tenth of its size (1x10 = linear), the number of passages or entries, and peak RSS.  Writes
@@ -32,6 +33,7 @@ SIZES = {
     "paragraphs": (10_000, 100_000, 1_000_000),  # paragraphs
     "line": (500_000, 5_000_000, 50_000_000),  # bytes
     "reference": (50_000, 500_000, 5_000_000),  # bytes
+    "lock": (1_000, 10_000, 100_000),  # pins
 }
 
 
@@ -46,6 +48,19 @@ def make(case: str, size: int) -> str:
         head = "".join(names for _ in range(size // (2 * len(names))))
         tail = "(2021). A very long title " * (size // 2 // 26)
         return (head + tail)[:size]
+    if case == "lock":
+        entries = {
+            f"typed: quote number {i}": {
+                "docs": [f"page{i % 50}"],
+                "hash": f"{i:016x}",
+                "kind": "typed",
+                "passage": f"src:p{i}",
+                "quote": f"quote number {i}",
+                "text": f"The source text of passage {i}, which the quote was matched to.",
+            }
+            for i in range(size)
+        }
+        return json.dumps({"entries": entries, "version": 2}, indent=2, sort_keys=True)
     raise ValueError(case)
 
 
@@ -54,7 +69,17 @@ def run_one(case: str, size: int) -> dict:
     sys.path.insert(0, str(REPO))
     text = make(case, size)
     t0 = time.perf_counter()
-    if case == "reference":
+    if case == "lock":
+        import tempfile
+
+        from sphinx_karabakh.sources.lock import LockFile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".lock", delete=False) as f:
+            f.write(text)
+        t0 = time.perf_counter()
+        count = len(LockFile.load(f.name).entries)
+        Path(f.name).unlink()
+    elif case == "reference":
         from sphinx_karabakh.refs.pipeline import references_from_text
 
         parsed = references_from_text("Title\n\nReferences\n\n" + text + "\n")
