@@ -38,9 +38,11 @@ _NEG = re.compile(
 _NUM = {
     **{
         w: str(i)
-        for i, w in enumerate("zero one two three four five six seven eight nine ten".split())
+        for i, w in enumerate(
+            ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+        )
     },
-    **{w: str(i) for i, w in enumerate("_ first second third fourth fifth".split()) if i},
+    **{w: str(i) for i, w in enumerate(["_", "first", "second", "third", "fourth", "fifth"]) if i},
     "twelve": "12",
     "twenty": "20",
     "once": "1",

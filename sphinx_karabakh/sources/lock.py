@@ -177,9 +177,7 @@ def _entries(data: Any, path: Path, text: str) -> dict[str, LockEntry]:
             entries[key] = _entry(key, raw, path)
         except LockError as exc:  # only now: find the entry's line (one scan, for the message)
             quoted = json.dumps(key, ensure_ascii=False)
-            line = next(
-                (i + 1 for i, ln in enumerate(text.splitlines()) if quoted in ln), None
-            )
+            line = next((i + 1 for i, ln in enumerate(text.splitlines()) if quoted in ln), None)
             raise LockError(f"entry {key!r}: {exc.reason}", path, line) from None
     return entries
 

@@ -305,9 +305,7 @@ def report_drift(
     # every typed quote of its documents (a failing one is a misquote where it is written), so
     # those pins are not verified a second time here.
     keys = [
-        k
-        for k in records
-        if k not in lock.entries or lock.entries[k].kind is not PinKind.TYPED
+        k for k in records if k not in lock.entries or lock.entries[k].kind is not PinKind.TYPED
     ]
     for drift in check_lock(lock, loaded.sourceset, keys=keys):
         if not drift.drifted:
