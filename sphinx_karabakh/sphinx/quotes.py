@@ -57,7 +57,6 @@ from sphinx_karabakh.sphinx.domain import (
     ALL_SOURCES,
     REVIEWED,
     UNKNOWN,
-    Finding,
     KarabakhDomain,
     QuoteRecord,
 )
@@ -442,5 +441,3 @@ def setup(app: Sphinx) -> None:
     app.connect("env-updated", env_updated)
     app.connect("build-finished", build_finished)
 
-
-__all__ = ["Finding", "lock_key", "setup"]
