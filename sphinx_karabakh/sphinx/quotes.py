@@ -440,4 +440,3 @@ def setup(app: Sphinx) -> None:
     app.connect("env-before-read-docs", before_read)
     app.connect("env-updated", env_updated)
     app.connect("build-finished", build_finished)
-
