@@ -107,9 +107,6 @@ def short_hash(normalized_text: str) -> str:
     return hashlib.sha256(normalized_text.encode("utf-8")).hexdigest()[:16]
 
 
-_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n.*?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-
-
 def split_blocks(text: str, markdown: bool = False) -> list[Block]:
     """The source's blocks in order (see the module docstring)."""
     if markdown:

@@ -13,7 +13,6 @@ in ``conf.py`` is not.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import weakref
@@ -35,7 +34,6 @@ class Context:
     """What a validator may need besides the value: where relative paths start."""
 
     confdir: Path
-    srcdir: Path
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ def register(app: Sphinx, options: Iterable[Option]) -> None:
 
 def validate(app: Sphinx, config: Config) -> None:
     """``config-inited``: every registered ``karabakh_*`` value checked, in name order."""
-    ctx = Context(Path(app.confdir), Path(app.srcdir))
+    ctx = Context(Path(app.confdir))
     problems: list[tuple[str, str]] = []
     for name in sorted(OPTIONS):
         opt = OPTIONS[name]
@@ -123,47 +121,6 @@ def boolean(value: Any, _ctx: Context) -> bool:
     raise ValueError(f"expected True or False, not {_type_name(value)}")
 
 
-def number(
-    minimum: float | None = None,
-    maximum: float | None = None,
-    integer: bool = False,
-    allow_none: bool = False,
-    strict_min: bool = False,
-) -> Validator:
-    """A finite number (an int when ``integer``) within bounds; strings from ``-D`` are parsed."""
-
-    def check(value: Any, _ctx: Context) -> Any:
-        if value is None and allow_none:
-            return None
-        v = value
-        if isinstance(v, str):
-            try:
-                v = int(v) if integer else float(v)
-            except ValueError:
-                raise ValueError(
-                    f"expected {'an integer' if integer else 'a number'}, not the text {value!r}"
-                ) from None
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            kind = "an integer" if integer else "a number"
-            raise ValueError(
-                f"expected {kind}{' or None' if allow_none else ''}, not {_type_name(value)}"
-            )
-        if integer and not isinstance(v, int):
-            if float(v).is_integer():
-                v = int(v)
-            else:
-                raise ValueError("expected an integer")
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError("expected a finite number")
-        if minimum is not None and (v <= minimum if strict_min else v < minimum):
-            raise ValueError(f"must be {'more than' if strict_min else 'at least'} {minimum:g}")
-        if maximum is not None and v > maximum:
-            raise ValueError(f"must be at most {maximum:g}")
-        return v
-
-    return check
-
-
 def text(allow_empty: bool = True) -> Validator:
     def check(value: Any, _ctx: Context) -> str:
         if not isinstance(value, str):
@@ -175,7 +132,7 @@ def text(allow_empty: bool = True) -> Validator:
     return check
 
 
-def path(allow_none: bool = True, must_be_dir: bool = False, base: str = "confdir") -> Validator:
+def path(allow_none: bool = True, must_be_dir: bool = False) -> Validator:
     """A path (str or os.PathLike), made absolute from conf.py's directory."""
 
     def check(value: Any, ctx: Context) -> str | None:
@@ -183,7 +140,7 @@ def path(allow_none: bool = True, must_be_dir: bool = False, base: str = "confdi
             return None
         if not isinstance(value, str | os.PathLike):
             raise ValueError(f"expected a path (a string), not {_type_name(value)}")
-        start = ctx.confdir if base == "confdir" else ctx.srcdir
+        start = ctx.confdir
         resolved = (start / os.fspath(value)).resolve()
         if must_be_dir:
             try:
@@ -193,34 +150,5 @@ def path(allow_none: bool = True, must_be_dir: bool = False, base: str = "confdi
             if not is_dir:
                 raise ValueError(f"{resolved} is not a directory (relative paths start at {start})")
         return str(resolved)
-
-    return check
-
-
-def strings(allow_str: bool = False) -> Validator:
-    """A list or tuple of strings (one string too, when ``allow_str``)."""
-
-    def check(value: Any, _ctx: Context) -> list[str]:
-        if isinstance(value, str) and allow_str:
-            return [value]
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ValueError("expected a list of strings")
-        return list(value)
-
-    return check
-
-
-def one_of(*choices: Validator) -> Validator:
-    """The first validator that accepts the value wins; otherwise the first one's message."""
-
-    def check(value: Any, ctx: Context) -> Any:
-        first: Exception | None = None
-        for c in choices:
-            try:
-                return c(value, ctx)
-            except (ValueError, TypeError) as exc:
-                first = first or exc
-        assert first is not None
-        raise first
 
     return check

@@ -124,14 +124,6 @@ class KarabakhMixin:
         serial = self.env.new_serialno("karabakh-" + prefix)
         return f"{prefix}-{anchor_id(passage_id)}-{serial}"
 
-    def parse_id(self, text: str) -> PassageId | None:
-        """The writer's passage ID, parsed once (None after a warning)."""
-        try:
-            return PassageId.parse(text)
-        except ValueError as exc:
-            self.warn(str(exc), "unknown-passage")
-            return None
-
     def lookup(self, loaded: LoadedSources, passage_id: str) -> tuple[Any, Passage] | None:
         """The (Source, Passage) for an ID, or None after an ``unknown-passage`` warning."""
         sourceset = cast(Any, loaded.sourceset)
