@@ -3,7 +3,8 @@
 What flows: ``(Source, Passage) -> shown_paragraphs(...) -> ["text of paragraph 1", …]`` for a
 block quote, and ``display(meta, raw, base, leave_out) -> Display(text, offsets, kind)`` for a
 source page, where ``Display.cut(start, end)`` gives the shown text of any raw span (a sentence).
-Also the ID and span helpers every consumer needs (``source_of``, ``covered_paragraphs``).
+Also the span helpers every consumer needs (``covered_paragraphs``); the ID helpers
+(``source_of``, ``first_paragraph_of``) are ``ids.py``'s, re-exported.
 No Sphinx here; the Sphinx layer turns the strings into nodes.
 """
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from sphinx_karabakh.sources.ids import first_paragraph_of as first_paragraph_of
+from sphinx_karabakh.sources.ids import source_of as source_of
 from sphinx_karabakh.sources.model import Passage, SourceMeta
 from sphinx_karabakh.urls import safe_href
 
@@ -22,21 +25,6 @@ if TYPE_CHECKING:
     from sphinx_karabakh.sources.loader import Source
 
 # --- IDs and spans ------------------------------------------------------------------------------
-
-
-def source_of(passage_id: str) -> str:
-    """The source part of a passage ID (everything before the last ``:``)."""
-    return passage_id.rsplit(":", 1)[0] if ":" in passage_id else passage_id
-
-
-def first_paragraph_of(passage_id: str) -> str:
-    """The anchorable part of a passage ID: a range's first member (``S:p3-p5`` -> ``S:p3``).
-
-    Sentences keep their own anchor (``S:p4.s2``), so a link lands on the sentence.
-    """
-    source, _, local = passage_id.rpartition(":")
-    first = local.split("-", 1)[0]
-    return f"{source}:{first}" if source else first
 
 
 def covered_paragraphs(paragraphs: Sequence[Passage] | Source, passage: Passage) -> tuple[str, ...]:

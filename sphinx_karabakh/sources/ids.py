@@ -127,6 +127,17 @@ def source_anchor(source_id: str) -> str:
     return "source-" + anchor_of(source_id)
 
 
+def first_paragraph_of(text: str) -> str:
+    """The anchorable part of a passage ID: a range's first member (``S:p3-p5`` -> ``S:p3``);
+    a sentence keeps its own (``S:p4.s2``).  A string that is no ID is cut the same way."""
+    try:
+        return str(PassageId.parse(text).first)
+    except ValueError:
+        source, _, local = text.rpartition(":")
+        first = local.split("-", 1)[0]
+        return f"{source}:{first}" if source else first
+
+
 def source_of(text: str) -> str:
     """The source part of a passage ID string, parsed or not (everything before the ``:``)."""
     return text.split(":", 1)[0] if ":" in text else text

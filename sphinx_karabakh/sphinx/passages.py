@@ -149,9 +149,8 @@ def load_cached(directory: Path, metadata: Path, refresh: bool = False) -> Loade
 # --- IDs and anchors ------------------------------------------------------------------------
 
 
-def anchor_id(passage_id: str) -> str:
-    """``legiec-2020:p4.s2`` -> ``legiec-2020-p4-s2`` (the HTML id of a passage on its page)."""
-    return anchor_of(passage_id)
+#: ``legiec-2020:p4.s2`` -> ``legiec-2020-p4-s2`` (the HTML id of a passage on its page)
+anchor_id = anchor_of
 
 
 def loaded_sources(config: Any, confdir: str | Path, refresh: bool = False) -> LoadedSources | None:
