@@ -69,6 +69,7 @@ def verdict(ss: SourceSet, typed: str, source: str) -> Verdict:
         ("Armenia [not] won nothing in the end", "an inserted negation"),
         ("which are now deployed for [ten] years", "[ten] for 5"),
         ("a contingent of about [20,000] soldiers", "[20,000] for 2,000"),
+        ("a contingent of about [2] soldiers", "[2] for 2,000 (one number, not 2 and 000)"),
         ("guaranteed by the [Turkish] military", "[Turkish] for Russian"),
         ("[Russia] won nothing in the end", "[Russia] for Armenia"),
         ("The deal [allows] Russia [to push] further south", "another verb"),

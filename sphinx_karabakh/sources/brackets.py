@@ -39,7 +39,8 @@ from sphinx_karabakh.sources.vocabulary import (
 #: The most source words a bracket may stand for.
 MAX_REPLACED_WORDS = 4
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|\d+(?:[.,:/\-]\d+)*", re.UNICODE)
+# a number first: "2,000" is one token, not "2" and "000"
+_WORD = re.compile(r"\d+(?:[.,:/\-]\d+)*(?![^\W\d_])|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,:/\-]\d+)*")
 _CLAUSE_PUNCT = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)| - ")
 
