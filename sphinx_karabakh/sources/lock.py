@@ -26,7 +26,7 @@ import difflib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -286,6 +286,39 @@ def _pin(r: PinRequest, docs: list[str]) -> LockEntry:
 
 
 # --- what drifted ------------------------------------------------------------------------------
+
+
+def review_lapse(lock: LockFile, typed: str, passage: Passage | None) -> str | None:
+    """Why the review of a typed quote no longer holds (None: it holds, or it is new).
+
+    The acceptance is the lock's ``REVIEWED`` pin of the quote: it holds while the passage it was
+    accepted against has the same text (``passage`` is what the quote matches now, or None).
+    """
+    entry = lock.entries.get(typed_key(typed))
+    if entry is None or entry.kind is not PinKind.REVIEWED:
+        return None
+    if passage is not None and entry.hash == passage.hash:
+        return None
+    return f"the passage it was accepted against ({entry.passage}) changed since"
+
+
+def build_drift(lock: LockFile, sources: SourceSet, failing: Mapping[str, bool]) -> list[Drift]:
+    """The drift a build reports for the quotes of its documents (``failing``: key -> does a
+    quote under that key fail in this build).
+
+    The same policy as ``check_lock``, without saying a quote's problem twice: a typed pin's
+    test is "does the quote still verify", which the build has just answered for every typed
+    quote it holds (a failing one is a misquote where it is written), so typed pins are not
+    verified again; and a reviewed pin whose quote fails is the lapse already warned about.
+    """
+    keys = [
+        k for k in failing if k not in lock.entries or lock.entries[k].kind is not PinKind.TYPED
+    ]
+    return [
+        d
+        for d in check_lock(lock, sources, keys=keys)
+        if d.drifted and (d.pin is PinKind.PASSAGE or not failing[d.key])
+    ]
 
 
 def check_lock(

@@ -22,11 +22,10 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_karabakh.sources.display import display_paragraph
 from sphinx_karabakh.sources.ids import PassageId
-from sphinx_karabakh.sources.lock import read_lock_cached, typed_key
+from sphinx_karabakh.sources.lock import read_lock_cached, review_lapse
 from sphinx_karabakh.sources.model import (
     Passage,
     PassageKind,
-    PinKind,
     QuoteMatch,
     SourceError,
     SourceMeta,
@@ -288,12 +287,8 @@ class KarabakhMixin:
 
 
 def review_lapsed(config: Any, typed: str, passage: Passage | None) -> str | None:
-    """Why a reviewed acceptance no longer holds (None: it holds, or it is new).
-
-    The acceptance is the lock's ``REVIEWED`` pin of this quote: it holds while the passage it was
-    accepted against has the same text.  A quote reviewed for the first time holds (the build
-    pins it); with ``karabakh_lock_update`` every review is taken afresh.
-    """
+    """Why the review of ``typed`` no longer holds (``sources.lock.review_lapse``), with the
+    lock the configuration names; with ``karabakh_lock_update`` every review is taken afresh."""
     path = config.karabakh_lockfile
     if not path or config.karabakh_lock_update:
         return None
@@ -301,12 +296,7 @@ def review_lapsed(config: Any, typed: str, passage: Passage | None) -> str | Non
         lock = read_lock_cached(Path(path))
     except SourceError:
         return None  # a broken lock is reported on its own, once
-    entry = lock.entries.get(typed_key(typed))
-    if entry is None or entry.kind is not PinKind.REVIEWED:
-        return None
-    if passage is not None and entry.hash == passage.hash:
-        return None
-    return f"the passage it was accepted against ({entry.passage}) changed since"
+    return review_lapse(lock, typed, passage)
 
 
 # --- rendering helpers ------------------------------------------------------------------------

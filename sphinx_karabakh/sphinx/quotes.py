@@ -39,7 +39,8 @@ from sphinx_karabakh.sources.lock import (
     LockError,
     LockFile,
     PinRequest,
-    check_lock,
+    build_drift,
+    read_lock_cached,
     typed_key,
     update_lock,
 )
@@ -267,29 +268,30 @@ def lock_key(record: QuoteRecord) -> str:
     return record.passage
 
 
-def _read_lock(app: Sphinx) -> LockFile | None:
-    """The lock (empty when there is none yet); None, after a warning, when it is broken."""
+def _read_lock(app: Sphinx, warn: bool = True) -> LockFile | None:
+    """The lock (empty when there is none yet), read once per version of the file; None when
+    it is broken (after a ``karabakh.lock`` warning, when ``warn``)."""
     path = Path(app.config.karabakh_lockfile)
     try:
-        return LockFile.load(path)
+        return read_lock_cached(path)
     except LockError as exc:
-        fix = "it is left as it is; fix it, or re-pin every quote with -D karabakh_lock_update=1"
-        location = f"{exc.path}:{exc.line}" if exc.line else None
-        where = "" if exc.line else f"{path}: "
-        logger.warning(
-            f"{where}{exc.reason}: {fix}", location=location, type="karabakh", subtype="lock"
-        )
+        if warn:
+            fix = (
+                "it is left as it is; fix it, or re-pin every quote with -D karabakh_lock_update=1"
+            )
+            location = f"{exc.path}:{exc.line}" if exc.line else None
+            where = "" if exc.line else f"{path}: "
+            logger.warning(
+                f"{where}{exc.reason}: {fix}", location=location, type="karabakh", subtype="lock"
+            )
         return None
 
 
 def report_drift(
     app: Sphinx, domain: KarabakhDomain, loaded: LoadedSources
 ) -> set[tuple[str, int | None]]:
-    """``karabakh.drift`` for each pin of a quote in the documents that moved, changed or went.
-
-    Returns the places warned about.  A typed quote that no longer verifies is a misquote where
-    it is written (one warning per quote and place), so its drift is not said twice.
-    """
+    """``karabakh.drift`` at every place that quotes a pin the stage says drifted
+    (``sources.lock.build_drift``); returns the places warned about."""
     if app.config.karabakh_lockfile is None or app.config.karabakh_lock_update:
         return set()  # with lock_update the pins are being refreshed: nothing to report
     lock = _read_lock(app)
@@ -298,22 +300,12 @@ def report_drift(
     records: dict[str, list[QuoteRecord]] = {}
     for r in domain.all_quotes():
         records.setdefault(lock_key(r), []).append(r)
-    places: set[tuple[str, int | None]] = set()
+    failing = {key: any(r.failing for r in quoting) for key, quoting in records.items()}
     assert loaded.sourceset is not None
-    # A typed pin's policy is "does the quote still verify": this build has just said so for
-    # every typed quote of its documents (a failing one is a misquote where it is written), so
-    # those pins are not verified a second time here.
-    keys = [
-        k for k in records if k not in lock.entries or lock.entries[k].kind is not PinKind.TYPED
-    ]
-    for drift in check_lock(lock, loaded.sourceset, keys=keys):
-        if not drift.drifted:
-            continue
-        quoting = records[drift.key]
-        if drift.pin is not PinKind.PASSAGE and any(r.failing for r in quoting):
-            continue  # already a misquote (or a lapsed review) where it is written
+    places: set[tuple[str, int | None]] = set()
+    for drift in build_drift(lock, loaded.sourceset, failing):
         message = drift_message(drift)
-        locations = {(r.docname, r.lineno) for r in quoting}
+        locations = {(r.docname, r.lineno) for r in records[drift.key]}
         for docname, lineno in sorted(locations, key=lambda x: (x[0], x[1] or 0)):
             logger.warning(message, location=(docname, lineno), type="karabakh", subtype="drift")
             places.add((docname, lineno))
@@ -382,20 +374,13 @@ def write_lock(app: Sphinx, exc: BaseException | None) -> None:
     if loaded is None or loaded.sourceset is None:
         return
     path = Path(app.config.karabakh_lockfile)
-    lock = LockFile() if app.config.karabakh_lock_update else _read_lock_quietly(path)
+    lock = LockFile() if app.config.karabakh_lock_update else _read_lock(app, warn=False)
     if lock is None:
         return  # broken: left as it is until the writer re-pins (reported in env-updated)
     domain = _domain(app.env)
     new = update_lock(lock, pin_requests(domain, loaded), update=app.config.karabakh_lock_update)
     if new.entries or path.exists():
         new.save(path)  # atomic, and only when the content changed
-
-
-def _read_lock_quietly(path: Path) -> LockFile | None:
-    try:
-        return LockFile.load(path)
-    except LockError:
-        return None
 
 
 def copy_static(app: Sphinx, exc: BaseException | None) -> None:
