@@ -36,9 +36,9 @@ from sphinx_karabakh.sphinx.domain import (
     REVIEWED,
     UNKNOWN,
     AnnotationRecord,
-    Finding,
     KarabakhDomain,
     QuoteRecord,
+    keep_warning,
     passage_xref,
     source_xref,
 )
@@ -88,7 +88,7 @@ class KarabakhMixin:
         return cast(KarabakhDomain, self.env.get_domain("karabakh"))
 
     def warn(self, message: str, subtype: str) -> None:
-        self.kdomain.note_finding(Finding(self.env.docname, self.lineno, subtype, message))
+        keep_warning(self.env, message, subtype, lineno=self.lineno)
 
     def warn_once(self, message: str, subtype: str) -> None:
         """Warn at the first place in this document only (not once per quote)."""
