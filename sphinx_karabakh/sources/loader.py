@@ -431,6 +431,7 @@ class Metadata:
     sources: tuple[SourceMeta, ...]
     errors: tuple[SourceError, ...] = ()
     warnings: tuple[SourceWarning, ...] = ()
+    file_lines: dict[str, int] = field(default_factory=dict)  # source ID -> line of its file =
 
 
 def read_metadata(path: Path) -> Metadata:
@@ -470,6 +471,7 @@ def read_metadata(path: Path) -> Metadata:
     starts = _table_lines(lines)
     metas: list[SourceMeta] = []
     notes: list[SourceWarning] = []
+    file_lines: dict[str, int] = {}
     seen: dict[str, int] = {}
     for n, table in enumerate(tables):
         tline = starts[n] if n < len(starts) else None
@@ -480,6 +482,8 @@ def read_metadata(path: Path) -> Metadata:
             errors.append(SourceError(str(exc), path, line))
             continue
         seen[meta.id] = _key_line(lines, tline, "id") if tline else 0
+        if tline:
+            file_lines[meta.id] = _key_line(lines, tline, "file")
         metas.append(meta)
         scheme = unsafe_scheme(meta.url) if meta.url else None
         if scheme:
@@ -495,7 +499,7 @@ def read_metadata(path: Path) -> Metadata:
     warnings: list[SourceWarning] = list(notes)
     if not tables and not errors:
         warnings.append(SourceWarning("no [[source]] tables: there are no sources to quote", path))
-    return Metadata(tuple(metas), tuple(errors), tuple(warnings))
+    return Metadata(tuple(metas), tuple(errors), tuple(warnings), file_lines)
 
 
 def _table_meta(
@@ -601,11 +605,13 @@ def load_sources(
     # a metadata file asked for by another name must exist; the default one may be absent
     errors: list[SourceError] = []
     warnings: list[SourceWarning] = []
+    file_lines: dict[str, int] | None = None  # None: no metadata file (discovered sources)
     if _exists(meta_path) or not discover_missing or meta_path.name != DEFAULT_METADATA:
         md = read_metadata(meta_path)
         metas = list(md.sources)
         errors.extend(md.errors)
         warnings.extend(md.warnings)
+        file_lines = md.file_lines
     else:
         metas = discover(directory)
     if errors and strict:
@@ -616,7 +622,7 @@ def load_sources(
             path = resolve_source_path(directory, meta.file)
             source = load_source_file(path, meta)
         except SourceError as exc:
-            error = _located(exc, meta, directory, meta_path)
+            error = _located(exc, meta, directory, meta_path, file_lines)
             if strict:
                 raise error from None
             errors.append(error)
@@ -634,24 +640,22 @@ def _exists(path: Path) -> bool:
         return True  # there, but not readable: reading it says why
 
 
-def _located(exc: SourceError, meta: SourceMeta, directory: Path, meta_path: Path) -> SourceError:
+def _located(
+    exc: SourceError,
+    meta: SourceMeta,
+    directory: Path,
+    meta_path: Path,
+    file_lines: dict[str, int] | None,
+) -> SourceError:
     """A source file's problem, pointed at its ``file =`` line in the metadata when there is one.
 
     A problem with a line of its own (a bad byte) stays located in the source file.
     """
     if exc.path and exc.line:
         return SourceError(f"{exc.reason} (source {meta.id!r})", exc.path, exc.line)
-    if not _exists(meta_path) or not meta_path.is_file():
+    if file_lines is None:
         return exc
-    try:
-        lines = _read_metadata(meta_path).splitlines()
-    except SourceError:
-        return exc
-    line = next(
-        (i + 1 for i, ln in enumerate(lines) if re.match(r"\s*file\s*=", ln) and meta.file in ln),
-        None,
-    )
     reason = exc.reason
     if reason == "source file not found":
         reason = f"file {meta.file!r} not found in {directory}"
-    return SourceError(f"source {meta.id!r}: {reason}", meta_path, line)
+    return SourceError(f"source {meta.id!r}: {reason}", meta_path, file_lines.get(meta.id))
