@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sphinx_karabakh.sources.ids import PassageId
 from sphinx_karabakh.sources.model import (
     Drift,
     DriftKind,
@@ -375,14 +376,32 @@ def _passage_or_none(sources: SourceSet, pid: str) -> Passage | None:
         return None
 
 
-def _moved(entry: LockEntry, sources: SourceSet) -> str | None:
-    """The ID or range that now holds exactly the pinned text, if any."""
-    sid = entry.passage.split(":", 1)[0]
-    src = sources.get(sid)
+def _pool(entry: LockEntry, sources: SourceSet) -> tuple[Any, tuple[Passage, ...]] | None:
+    """The pin's source and the passages of its kind there (paragraphs, or sentences), parsing
+    the pinned ID once; None when the source is gone or the ID is no ID."""
+    try:
+        pid = PassageId.parse(entry.passage)
+    except ValueError:
+        return None
+    src = sources.get(pid.source)
     if src is None:
         return None
-    kind = _member_kind(entry.passage)
-    pool = src.paragraphs if kind is PassageKind.PARAGRAPH else src.all_sentences
+    pool = src.paragraphs if pid.member_kind is PassageKind.PARAGRAPH else src.all_sentences
+    return src, pool
+
+
+def _range(first: Passage, last: Passage) -> str:
+    """The range ID from ``first`` to ``last`` (two passages of one source and kind)."""
+    a, b = PassageId.parse(first.id), PassageId.parse(last.id)
+    return str(PassageId(a.source, a.start, b.start))
+
+
+def _moved(entry: LockEntry, sources: SourceSet) -> str | None:
+    """The ID or range that now holds exactly the pinned text, if any."""
+    found = _pool(entry, sources)
+    if found is None:
+        return None
+    _, pool = found
     if not entry.members:
         for p in pool:
             if p.hash == entry.hash:
@@ -392,7 +411,7 @@ def _moved(entry: LockEntry, sources: SourceSet) -> str | None:
     hashes = [p.hash for p in pool]
     for i in range(len(hashes) - n + 1):
         if hashes[i : i + n] == entry.members:
-            return f"{pool[i].id}-{pool[i + n - 1].id.split(':', 1)[1]}"
+            return _range(pool[i], pool[i + n - 1])
     return _range_with_hash(sources, pool, entry)
 
 
@@ -413,15 +432,10 @@ def _range_with_hash(sources: SourceSet, pool: tuple[Passage, ...], entry: LockE
             joined = f"{joined} {src.normalized(pool[j].id).text}"
             if not old.startswith(joined):
                 break
-            rid = f"{first.id}-{pool[j].id.split(':', 1)[1]}"
+            rid = _range(first, pool[j])
             if len(joined) >= len(old) - 2 and sources.get_passage(rid).hash == entry.hash:
                 return rid
     return None
-
-
-def _member_kind(pid: str) -> PassageKind:
-    tail = pid.split(":", 1)[-1]
-    return PassageKind.SENTENCE if ".s" in tail.split("-", 1)[0] else PassageKind.PARAGRAPH
 
 
 def _changed(key: str, entry: LockEntry, sources: SourceSet, current: Passage | None) -> Drift:
@@ -430,16 +444,14 @@ def _changed(key: str, entry: LockEntry, sources: SourceSet, current: Passage | 
 
     from sphinx_karabakh.sources.normalize import normalize
 
-    sid = entry.passage.split(":", 1)[0]
-    src = sources.get(sid)
-    if src is None or not entry.text:
+    found = _pool(entry, sources)
+    if found is None or not entry.text:
         return Drift(DriftKind.GONE, key, entry.passage, pin=entry.kind)
+    src, pool = found
     old_norm = normalize(entry.text, src.markdown).lower
     candidates: list[tuple[str, str]] = []
     if current is not None:
         candidates.append((current.id, sources.normalized(current.id).lower))
-    kind = _member_kind(entry.passage)
-    pool = src.paragraphs if kind is PassageKind.PARAGRAPH else src.all_sentences
     candidates += [
         (p.id, src.normalized(p.id).lower) for p in pool if current is None or p.id != current.id
     ]
