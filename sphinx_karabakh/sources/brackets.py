@@ -42,7 +42,6 @@ MAX_REPLACED_WORDS = 4
 # a number first: "2,000" is one token, not "2" and "000"
 _WORD = re.compile(r"\d+(?:[.,:/\-]\d+)*(?![^\W\d_])|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,:/\-]\d+)*")
-_CLAUSE_PUNCT = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)| - ")
 
 
 def words(text: str) -> list[str]:

@@ -22,7 +22,9 @@ from sphinx_karabakh.sources.model import PassageKind
 SOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _LOCAL = r"p(?P<{0}p>\d+)(?:\.s(?P<{0}s>\d+))?"
 _PID = re.compile(
-    r"(?P<src>[A-Za-z0-9][A-Za-z0-9_.-]*):"
+    r"(?P<src>"
+    + SOURCE_ID.pattern.removesuffix(r"\Z")
+    + "):"
     + _LOCAL.format("a")
     + r"(?:-(?:"
     + _LOCAL.format("b")

@@ -21,6 +21,7 @@ from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
+from sphinx_karabakh.sources.ids import SOURCE_ID
 from sphinx_karabakh.sources.markdown import Link
 from sphinx_karabakh.sources.model import (
     Passage,
@@ -50,7 +51,6 @@ SOURCE_KEYS = {
 }
 FORMATS = ("text", "markdown")
 DEFAULT_METADATA = "sources.toml"
-_ID_RX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _EXT_FORMAT = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text"}
 
 
@@ -515,7 +515,7 @@ def _table_meta(
         if not table.get(req):
             raise _Invalid(f"[[source]] #{n + 1} has no {req!r}", None)
     sid = _as_str(table["id"], "id")
-    if not _ID_RX.match(sid):
+    if not SOURCE_ID.match(sid):
         raise _Invalid(
             f"source id {sid!r} must be letters, digits, '.', '_' or '-' (no ':' or spaces)", "id"
         )

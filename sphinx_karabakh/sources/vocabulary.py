@@ -143,6 +143,5 @@ SUBORDINATORS = frozenset(
         "even",
     ]
 )
-CONJUNCTIONS = frozenset(["and", "or", "but"])
 #: A clause opened by one of these describes; leaving it out whole negates nothing kept.
 RELATIVES = frozenset(["which", "who", "whom", "whose"])

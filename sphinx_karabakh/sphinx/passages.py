@@ -58,9 +58,6 @@ class LoadedSources:
     fingerprints: dict[str, str] = field(default_factory=dict)  # source ID -> fingerprint
     warnings: tuple[SourceWarning, ...] = ()
 
-    def source_file(self, source_id: str) -> Path | None:
-        return self.files.get(source_id)
-
     @property
     def ids(self) -> list[str]:
         return list(self.files)
