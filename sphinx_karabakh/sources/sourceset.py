@@ -257,22 +257,21 @@ class SourceSet(Mapping[str, Source]):
             sid, pid = cast(tuple[str, str], key)
             if source is not None and sid != source.id:
                 continue
-            out.append(self._target(self._sources[sid], pid))
+            src = self._sources[sid]
+            out.append(self._targets(src)[src.order(pid)])  # built once per source
         return out
 
-    def _target(self, src: Source, pid: str, norm: Normalized | None = None) -> Target:
-        """A passage as a match target, with the text before it (the previous paragraph, and
-        for a sentence or range, its paragraph up to where it starts)."""
-        passage, pnorm, _ = self._resolve(pid)
-        first = passage if passage.kind is not PassageKind.RANGE else self.members(pid)[0]
-        para_id = first.id.split(".s", 1)[0]
-        k = src.order(para_id)
-        before = src.normalized(src.paragraphs[k - 1].id).text if k > 0 else ""
-        if first.kind is PassageKind.SENTENCE:
-            para_norm = src.normalized(para_id)
-            _, ns, _ = src._sentence_spans[first.id]
-            before = f"{before} {para_norm.text[:ns]}"
-        return Target(passage.id, src.id, norm or pnorm, before)
+    def _target(self, src: Source, passage: Passage, norm: Normalized) -> Target:
+        """A passage (paragraph, sentence or range) as a match target, with the text before it:
+        the previous paragraph, and for a sentence its paragraph up to where it starts."""
+        first = passage if passage.kind is not PassageKind.RANGE else self.members(passage.id)[0]
+        if first.kind is PassageKind.PARAGRAPH:
+            before = self._targets(src)[src.order(first.id)].before
+        else:
+            para_id, ns, _ = src._sentence_spans[first.id]
+            para = self._targets(src)[src.order(para_id)]
+            before = f"{para.before} {para.norm.text[:ns]}"
+        return Target(passage.id, src.id, norm, before)
 
     def verify(
         self, text: str, source: str | None = None, passage: str | None = None
@@ -284,7 +283,7 @@ class SourceSet(Mapping[str, Source]):
                 p, norm, src = self._resolve(passage)
             except KeyError as exc:
                 return QuoteMatch(Verdict.NOT_FOUND, text, source, passage, reason=exc.args[0])
-            result = self._with_splice_check(q, [self._target(src, p.id, norm)])
+            result = self._with_splice_check(q, [self._target(src, p, norm)])
             if result.ok:
                 return self._narrow(result)
             return self._narrow(self._found_elsewhere(q, result, p.id, src))
