@@ -17,7 +17,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from linkserver import LinkServer
+from linkserver import LinkServer, linkcheck_cmd, urls_file
 
 from sphinx_karabakh.cli import main
 from sphinx_karabakh.linkcheck.cache import Cache, CacheError
@@ -29,12 +29,6 @@ from sphinx_karabakh.linkcheck.report import read_report
 def server():
     with LinkServer("127.0.0.1", slow_s=60.0) as s:
         yield s
-
-
-def urls_file(tmp_path: Path, server: LinkServer, paths: list[str]) -> Path:
-    f = tmp_path / "urls.txt"
-    f.write_text("".join(server.url(p) + "\n" for p in paths))
-    return f
 
 
 def one_line_error(err: str, *needles: str) -> None:
@@ -168,11 +162,7 @@ def test_cli_ctrl_c_in_one_process_writes_every_report(tmp_path, server):
     out = tmp_path / "out"
     out.mkdir()
     rc, err = _interrupt(
-        [
-            sys.executable,
-            "-m",
-            "sphinx_karabakh",
-            "linkcheck",
+        linkcheck_cmd(
             "-q",
             "--no-cache",
             "--urls",
@@ -187,7 +177,7 @@ def test_cli_ctrl_c_in_one_process_writes_every_report(tmp_path, server):
             str(out / "r.json"),
             "--junit",
             str(out / "r.xml"),
-        ],
+        ),
         server,
         slow,
         tmp_path,
