@@ -43,7 +43,7 @@ from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from sphinx_karabakh.linkcheck.address import AddressPolicy, Resolution, Resolver
+from sphinx_karabakh.linkcheck.address import AddressPolicy, Resolver
 from sphinx_karabakh.linkcheck.classify import precheck
 from sphinx_karabakh.linkcheck.config import CheckConfig, is_failure  # noqa: F401  (re-exported)
 from sphinx_karabakh.linkcheck.model import CheckResult, Hyperlink, Verdict
@@ -102,7 +102,6 @@ class Host:
         self.active = 0
         self.peak = 0  # most requests in flight at once (for tests and stats)
         self.requests = 0
-        self.resolution: Resolution | None = None  # the host name's DNS answer, judged (once)
 
     def acquire(self, deadline: float | None) -> None:
         """Take a slot (semaphore), then wait for this host's pacing (min interval + back-off)."""
@@ -888,7 +887,7 @@ class Checker:
             return True
         host = self.host(flow.current)
         proxy = self._proxy_for(flow.current)
-        res = self._resolve(flow.current, host)
+        res = self.resolver.resolve(urlsplit(flow.current).hostname or "")  # cached per name
         if res.refusal:  # decided from the DNS answer: no connection at all
             out.error, out.reason = "refused", res.refusal
             return True
@@ -1133,13 +1132,6 @@ class Checker:
         if budget < c.timeout and c.deadline is not None:
             return f"global deadline ({c.deadline:g} s) reached while checking ({what})"
         return f"timeout: no complete answer within {budget:g} s ({what})"
-
-    def _resolve(self, url: str, host: Host) -> Resolution:
-        """The host's DNS answer for this run, judged by the address policy (looked up once)."""
-        res = host.resolution
-        if res is None:
-            res = host.resolution = self.resolver.resolve(urlsplit(url).hostname or "")
-        return res
 
 
 # --------------------------------------------------------------------------- helpers
