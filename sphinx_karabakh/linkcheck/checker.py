@@ -85,55 +85,72 @@ INTERRUPTED = "not checked: interrupted (Ctrl-C)"
 # --------------------------------------------------------------------------- per-host limiter
 
 
-class Host:
-    """One object per host (``host:port``): concurrency, pacing, back-off, in-flight de-dup.
-    (Requests to several names of one server also share an ``Endpoint`` limit.)"""
+class Limit:
+    """At most ``limit`` requests at once, counted (``active``, ``peak``, ``requests``)."""
 
-    def __init__(self, name: str, limit: int, min_interval: float = 0.0) -> None:
+    def __init__(self, name: str, limit: int) -> None:
         self.name = name
         self.limit = max(1, limit)
-        self.min_interval = min_interval
         self._sem = threading.BoundedSemaphore(self.limit)
-        self._lock = threading.Lock()
-        self._cond = threading.Condition(threading.Lock())
-        self._next_start = 0.0
-        self.backoff = 0.0  # extra seconds between starts after 429/503; 0 after a success
-        self.pages: dict[str, _Flow] = {}  # page (URL without fragment) -> the flow fetching it
+        self._count_lock = threading.Lock()
         self.active = 0
         self.peak = 0  # most requests in flight at once (for tests and stats)
         self.requests = 0
 
     def acquire(self, deadline: float | None) -> None:
-        """Take a slot (semaphore), then wait for this host's pacing (min interval + back-off)."""
+        """Take a slot, then wait until the request may start (``_admit``); ``DeadlineReached``
+        when either would last past ``deadline``."""
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
         if not self._sem.acquire(timeout=timeout):
             raise DeadlineReached
         try:
-            with self._cond:
-                while True:
-                    now = time.monotonic()
-                    if now >= self._next_start:
-                        self._next_start = now + self.min_interval + self.backoff
-                        break
-                    if deadline is not None and self._next_start > deadline:
-                        raise DeadlineReached
-                    self._cond.wait(self._next_start - now)
-                self.active += 1
-                self.requests += 1
-                self.peak = max(self.peak, self.active)
+            self._admit(deadline)
         except BaseException:
             self._sem.release()
             raise
+        with self._count_lock:
+            self.active += 1
+            self.requests += 1
+            self.peak = max(self.peak, self.active)
+
+    def _admit(self, deadline: float | None) -> None:
+        """Wait, holding a slot, until the request may start (at once here)."""
+
+    def release(self) -> None:
+        with self._count_lock:
+            self.active -= 1
+        self._sem.release()
+
+
+class Host(Limit):
+    """One object per host (``host:port``): concurrency, pacing, back-off, in-flight de-dup.
+    (Requests to several names of one server also share an ``Endpoint`` limit.)"""
+
+    def __init__(self, name: str, limit: int, min_interval: float = 0.0) -> None:
+        super().__init__(name, limit)
+        self.min_interval = min_interval
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
+        self._next_start = 0.0
+        self.backoff = 0.0  # extra seconds between starts after 429/503; 0 after a success
+        self.pages: dict[str, _Flow] = {}  # page (URL without fragment) -> the flow fetching it
+
+    def _admit(self, deadline: float | None) -> None:
+        """This host's pacing: the minimum interval between starts, plus the back-off."""
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if now >= self._next_start:
+                    self._next_start = now + self.min_interval + self.backoff
+                    return
+                if deadline is not None and self._next_start > deadline:
+                    raise DeadlineReached
+                self._cond.wait(self._next_start - now)
 
     def claim(self, key: str, flow: _Flow) -> _Flow:
         """In-flight de-duplication: the flow that fetches page ``key`` (``flow`` if it is the first)."""
         with self._lock:
             return self.pages.setdefault(key, flow)
-
-    def release(self) -> None:
-        with self._cond:
-            self.active -= 1
-        self._sem.release()
 
     def penalize(self) -> None:
         """429/503 seen: admit new requests at most one per back-off (doubling from 0.25 s to 4 s)."""
@@ -150,30 +167,9 @@ class Host:
                 self._cond.notify_all()
 
 
-class Endpoint:
+class Endpoint(Limit):
     """The concurrency limit of one resolved address and port: requests to several names of one
     server (host aliases) share it, on top of each name's ``Host`` limit."""
-
-    def __init__(self, name: str, limit: int) -> None:
-        self.name = name
-        self._sem = threading.BoundedSemaphore(max(1, limit))
-        self._lock = threading.Lock()
-        self.active = 0
-        self.peak = 0  # most requests in flight at once (for tests and stats)
-
-    def acquire(self, deadline: float | None) -> None:
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        if not self._sem.acquire(timeout=timeout):
-            raise DeadlineReached
-        with self._lock:
-            self.active += 1
-            if self.active > self.peak:
-                self.peak = self.active
-
-    def release(self) -> None:
-        with self._lock:
-            self.active -= 1
-        self._sem.release()
 
 
 # --------------------------------------------------------------------------- page parsing
