@@ -567,11 +567,7 @@ class Checker:
             self.interrupted = True
             self._stop.set()
         if self.interrupted:
-            reported: set[int] = set()
-            for h in links:
-                if id(h) in reported:
-                    continue
-                reported.add(id(h))
+            for h in links:  # (emit fills every place of h: a second one is then in results)
                 if index[id(h)][0] not in results:
                     emit(h, self._result(h, Verdict.UNCHECKED, reason=INTERRUPTED))
         return [results[i] for i in range(len(links))]
@@ -662,26 +658,13 @@ class Checker:
             for t in tasks:  # not reported by the main thread (a late finisher is cut off too)
                 if t.state == "reported":
                     continue
+                if t.started:
+                    verdict, elapsed, when = Verdict.TIMEOUT, now - t.started, "while checking"
+                else:
+                    verdict, elapsed, when = Verdict.UNCHECKED, 0.0, "before the check started"
+                reason = f"global deadline ({self.config.deadline:g} s) reached {when}"
                 for h in t.links:
-                    if t.started:
-                        emit(
-                            h,
-                            self._result(
-                                h,
-                                Verdict.TIMEOUT,
-                                elapsed=now - t.started,
-                                reason=f"global deadline ({self.config.deadline:g} s) reached while checking",
-                            ),
-                        )
-                    else:
-                        emit(
-                            h,
-                            self._result(
-                                h,
-                                Verdict.UNCHECKED,
-                                reason=f"global deadline ({self.config.deadline:g} s) reached before the check started",
-                            ),
-                        )
+                    emit(h, self._result(h, verdict, elapsed=elapsed, reason=reason))
 
     def _run_sharded(self, by_host: dict[str, list[_PageTask]], n: int, emit) -> None:
         """Pages of each host to one of ``n`` worker processes; results cached and emitted here."""
