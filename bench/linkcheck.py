@@ -129,6 +129,23 @@ def runcheck(
     return rec
 
 
+def run_ours(name: str, urls: str, port: int, *flags: str) -> dict:
+    """``sphinx-karabakh linkcheck -q --urls URLS FLAGS --jsonl runs/NAME.jsonl``, scored
+    against the expected verdicts of URLS (urls.txt or noslow.txt)."""
+    result = f"runs/{name}.jsonl"
+    cmd = [str(BIN / "sphinx-karabakh"), "linkcheck", "-q", "--urls", urls, *flags]
+    noslow = urls == "noslow.txt"
+    return runcheck(name, "jsonl", result, [*cmd, "--jsonl", result], port, noslow=noslow)
+
+
+def run_lychee(lychee: str, name: str, urls: str, port: int) -> dict:
+    """lychee with fragments checked and a JSON report (``runs/NAME.json``), scored the same."""
+    result = f"runs/{name}.json"
+    cmd = [lychee, "--include-fragments", "-v", "--no-progress", "--format", "json"]
+    noslow = urls == "noslow.txt"
+    return runcheck(name, "lychee", result, [*cmd, "--output", result, urls], port, noslow=noslow)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--skip-sphinx", action="store_true")
@@ -191,7 +208,6 @@ def main() -> int:
 
 def bench(port: int, a: argparse.Namespace) -> int:
     d = CheckConfig()
-    ours = [str(BIN / "sphinx-karabakh"), "linkcheck", "-q"]
     limit_cmd = [
         sys.executable,
         str(SHARED / "linkfarm.py"),
@@ -219,13 +235,7 @@ def bench(port: int, a: argparse.Namespace) -> int:
 
     recs: dict[str, dict] = {}
     if not a.noslow_only:
-        recs["karabakh"] = runcheck(
-            "karabakh",
-            "jsonl",
-            "runs/karabakh.jsonl",
-            [*ours, "--urls", "urls.txt", "--no-cache", "--jsonl", "runs/karabakh.jsonl"],
-            port,
-        )
+        recs["karabakh"] = run_ours("karabakh", "urls.txt", port, "--no-cache")
     if not a.skip_sphinx and not a.noslow_only:
         recs["sphinx-linkcheck"] = runcheck(
             "sphinx-linkcheck",
@@ -244,114 +254,28 @@ def bench(port: int, a: argparse.Namespace) -> int:
         )
     lychee = shutil.which("lychee", path=str(BIN)) or shutil.which("lychee")
     if not a.skip_lychee and lychee and not a.noslow_only:
-        recs["lychee"] = runcheck(
-            "lychee",
-            "lychee",
-            "runs/lychee.json",
-            [
-                lychee,
-                "--include-fragments",
-                "-v",
-                "--no-progress",
-                "--format",
-                "json",
-                "--output",
-                "runs/lychee.json",
-                "urls.txt",
-            ],
-            port,
-        )
+        recs["lychee"] = run_lychee(lychee, "lychee", "urls.txt", port)
     elif not a.skip_lychee:
         print("bench: lychee not installed (pip install -e '.[bench]'); lychee runs skipped")
-    recs["karabakh-noslow"] = runcheck(
-        "karabakh-noslow",
-        "jsonl",
-        "runs/karabakh-noslow.jsonl",
-        [*ours, "--urls", "noslow.txt", "--no-cache", "--jsonl", "runs/karabakh-noslow.jsonl"],
-        port,
-        noslow=True,
-    )
-    # the same in one process (--processes 1: the threaded checker alone), for comparison in this run
-    recs["karabakh-noslow-1proc"] = runcheck(
-        "karabakh-noslow-1proc",
-        "jsonl",
-        "runs/karabakh-noslow-1proc.jsonl",
-        [
-            *ours,
-            "--urls",
+    recs["karabakh-noslow"] = run_ours("karabakh-noslow", "noslow.txt", port, "--no-cache")
+    # the same in one process (--processes 1: the threaded checker alone), for comparison in this
+    # run, and in two (forced: auto starts a second process only on an idle CPU)
+    for n in ("1", "2"):
+        recs[f"karabakh-noslow-{n}proc"] = run_ours(
+            f"karabakh-noslow-{n}proc",
             "noslow.txt",
+            port,
             "--no-cache",
             "--processes",
-            "1",
-            "--jsonl",
-            "runs/karabakh-noslow-1proc.jsonl",
-        ],
-        port,
-        noslow=True,
-    )
-    recs["karabakh-noslow-2proc"] = (
-        runcheck(  # forced: auto starts a second process only on an idle CPU
-            "karabakh-noslow-2proc",
-            "jsonl",
-            "runs/karabakh-noslow-2proc.jsonl",
-            [
-                *ours,
-                "--urls",
-                "noslow.txt",
-                "--no-cache",
-                "--processes",
-                "2",
-                "--jsonl",
-                "runs/karabakh-noslow-2proc.jsonl",
-            ],
-            port,
-            noslow=True,
+            n,
         )
-    )
     if not a.skip_lychee and lychee:
-        recs["lychee-noslow"] = runcheck(
-            "lychee-noslow",
-            "lychee",
-            "runs/lychee-noslow.json",
-            [
-                lychee,
-                "--include-fragments",
-                "-v",
-                "--no-progress",
-                "--format",
-                "json",
-                "--output",
-                "runs/lychee-noslow.json",
-                "noslow.txt",
-            ],
-            port,
-            noslow=True,
-        )
+        recs["lychee-noslow"] = run_lychee(lychee, "lychee-noslow", "noslow.txt", port)
     cache = ["--cache", "runs/cache.sqlite"]
-    runcheck(
-        "karabakh-cold",
-        "jsonl",
-        "runs/karabakh-cold.jsonl",
-        [*ours, "--urls", "noslow.txt", *cache, "--jsonl", "runs/karabakh-cold.jsonl"],
-        port,
-        noslow=True,
-    )
-    recs["karabakh-warm"] = runcheck(
-        "karabakh-warm",
-        "jsonl",
-        "runs/karabakh-warm.jsonl",
-        [*ours, "--urls", "noslow.txt", *cache, "--jsonl", "runs/karabakh-warm.jsonl"],
-        port,
-        noslow=True,
-    )
+    run_ours("karabakh-cold", "noslow.txt", port, *cache)
+    recs["karabakh-warm"] = run_ours("karabakh-warm", "noslow.txt", port, *cache)
     if not a.noslow_only:
-        recs["karabakh-warm-all"] = runcheck(
-            "karabakh-warm-all",
-            "jsonl",
-            "runs/karabakh-warm-all.jsonl",
-            [*ours, "--urls", "urls.txt", *cache, "--jsonl", "runs/karabakh-warm-all.jsonl"],
-            port,
-        )
+        recs["karabakh-warm-all"] = run_ours("karabakh-warm-all", "urls.txt", port, *cache)
 
     table = subprocess.run(
         [

@@ -49,7 +49,9 @@ Counters: ``requests`` (Counter of "METHOD path"), ``total``, ``peak_inflight``,
 Also here, for tests that must not reach any other machine: ``FakeDNS`` (replaces
 ``socket.getaddrinfo`` in this process with scripted answers; no query leaves the machine) and
 ``connects`` (every ``socket.connect`` of this process is recorded, and one to an address outside
-127.0.0.0/8 and ::1 is blocked before any packet is sent).
+127.0.0.0/8 and ::1 is blocked before any packet is sent).  And what several test files of the link
+check share: ``urls_file`` (a URL list of server paths) and ``linkcheck_cmd`` (the command line of
+``sphinx-karabakh linkcheck`` for a subprocess).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ from collections import Counter
 from collections.abc import Callable
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 WORDS = [
@@ -107,6 +110,18 @@ def page_html(pid: str, text: str | None = None) -> bytes:
         f'<p id="passage">{text if text is not None else passage(pid)}</p>\n{sec}\n'
         '<p><a name="name-anchor">A named anchor.</a></p>\n</body></html>\n'
     ).encode()
+
+
+def urls_file(tmp_path: Path, server: LinkServer, paths: list[str]) -> Path:
+    """``tmp_path/urls.txt``: one URL of ``server`` per line, one per path."""
+    f = tmp_path / "urls.txt"
+    f.write_text("".join(server.url(p) + "\n" for p in paths))
+    return f
+
+
+def linkcheck_cmd(*args: str) -> list[str]:
+    """``sphinx-karabakh linkcheck ARGS`` as a subprocess runs it (this interpreter)."""
+    return [sys.executable, "-m", "sphinx_karabakh", "linkcheck", *args]
 
 
 # --------------------------------------------------------------------------- no network but loopback

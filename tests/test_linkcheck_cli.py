@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 from xml.etree import ElementTree as ET
 
 import pytest
-from linkserver import LinkServer
+from linkserver import LinkServer, linkcheck_cmd, urls_file
 
 from sphinx_karabakh.cli import main
 from sphinx_karabakh.linkcheck.model import CheckResult, CitedAt, Verdict
@@ -20,12 +19,6 @@ from sphinx_karabakh.linkcheck.report import Progress, read_report, summary, wri
 def server():
     with LinkServer("127.0.0.1") as s:
         yield s
-
-
-def urls_file(tmp_path, server, paths):
-    f = tmp_path / "urls.txt"
-    f.write_text("".join(server.url(p) + "\n" for p in paths))
-    return f
 
 
 def test_reports_and_exit_1(tmp_path, server, capsys):
@@ -155,7 +148,7 @@ def test_sources_and_docs_dirs(tmp_path, server, capsys):
 def test_console_script_runs(tmp_path, server):
     f = urls_file(tmp_path, server, ["/page/cs"])
     p = subprocess.run(
-        [sys.executable, "-m", "sphinx_karabakh", "linkcheck", "--urls", str(f), "--no-cache"],
+        linkcheck_cmd("--urls", str(f), "--no-cache"),
         capture_output=True,
         text=True,
         timeout=60,

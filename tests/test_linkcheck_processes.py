@@ -8,12 +8,11 @@ import multiprocessing
 import os
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from linkserver import LinkServer
+from linkserver import LinkServer, linkcheck_cmd
 
 from sphinx_karabakh.linkcheck.checker import CheckConfig, Checker
 from sphinx_karabakh.linkcheck.model import CitedAt, Hyperlink, Verdict
@@ -173,11 +172,7 @@ def test_cli_processes_flag_same_report(servers, tmp_path: Path):
             s.reset()
         out = tmp_path / f"r{n}.jsonl"
         p = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sphinx_karabakh",
-                "linkcheck",
+            linkcheck_cmd(
                 "-q",
                 "--no-cache",
                 "--urls",
@@ -190,7 +185,7 @@ def test_cli_processes_flag_same_report(servers, tmp_path: Path):
                 n,
                 "--jsonl",
                 str(out),
-            ],
+            ),
             capture_output=True,
             text=True,
             timeout=120,
@@ -202,16 +197,7 @@ def test_cli_processes_flag_same_report(servers, tmp_path: Path):
         )
     assert reports["3"] == reports["1"] and len(reports["1"]) == len(set(urls))
     bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx_karabakh",
-            "linkcheck",
-            "--urls",
-            str(tmp_path / "urls.txt"),
-            "--processes",
-            "-1",
-        ],
+        linkcheck_cmd("--urls", str(tmp_path / "urls.txt"), "--processes", "-1"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -227,11 +213,7 @@ def test_cli_ctrl_c_stops_workers_and_still_reports_every_url(servers, tmp_path:
         s.reset()
     out = tmp_path / "r.jsonl"
     p = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sphinx_karabakh",
-            "linkcheck",
+        linkcheck_cmd(
             "-q",
             "--no-cache",
             "--timeout",
@@ -242,7 +224,7 @@ def test_cli_ctrl_c_stops_workers_and_still_reports_every_url(servers, tmp_path:
             "3",
             "--jsonl",
             str(out),
-        ],
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,7 +17,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from linkserver import LinkServer
+from linkserver import LinkServer, linkcheck_cmd, urls_file
 
 from sphinx_karabakh.cli import main
 from sphinx_karabakh.linkcheck.cache import Cache, CacheError
@@ -29,12 +29,6 @@ from sphinx_karabakh.linkcheck.report import read_report
 def server():
     with LinkServer("127.0.0.1", slow_s=60.0) as s:
         yield s
-
-
-def urls_file(tmp_path: Path, server: LinkServer, paths: list[str]) -> Path:
-    f = tmp_path / "urls.txt"
-    f.write_text("".join(server.url(p) + "\n" for p in paths))
-    return f
 
 
 def one_line_error(err: str, *needles: str) -> None:
@@ -168,11 +162,7 @@ def test_cli_ctrl_c_in_one_process_writes_every_report(tmp_path, server):
     out = tmp_path / "out"
     out.mkdir()
     rc, err = _interrupt(
-        [
-            sys.executable,
-            "-m",
-            "sphinx_karabakh",
-            "linkcheck",
+        linkcheck_cmd(
             "-q",
             "--no-cache",
             "--urls",
@@ -187,7 +177,7 @@ def test_cli_ctrl_c_in_one_process_writes_every_report(tmp_path, server):
             str(out / "r.json"),
             "--junit",
             str(out / "r.xml"),
-        ],
+        ),
         server,
         slow,
         tmp_path,
@@ -230,30 +220,37 @@ def test_builder_ctrl_c_writes_the_reports_and_exits_130(tmp_path, rootdir, serv
 # ----------------------------------------------------------------------------- the cache
 
 
-def _other_schema(path: Path) -> None:
+def _sql(path: Path, *statements: str) -> None:
+    """Run ``statements`` on the SQLite file at ``path`` (made if missing), then commit."""
     db = sqlite3.connect(path)
-    db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    db.execute("INSERT INTO notes (body) VALUES ('mine')")
+    for statement in statements:
+        db.execute(statement)
     db.commit()
     db.close()
+
+
+def _other_schema(path: Path) -> None:
+    _sql(
+        path,
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
+        "INSERT INTO notes (body) VALUES ('mine')",
+    )
 
 
 def _other_columns(path: Path) -> None:
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE results (url TEXT, verdict INTEGER, checked_at TEXT)")
-    db.execute("INSERT INTO results VALUES ('x', 3, 'yesterday')")
-    db.commit()
-    db.close()
+    _sql(
+        path,
+        "CREATE TABLE results (url TEXT, verdict INTEGER, checked_at TEXT)",
+        "INSERT INTO results VALUES ('x', 3, 'yesterday')",
+    )
 
 
 def _other_types(path: Path) -> None:
-    db = sqlite3.connect(path)
-    db.execute(
+    _sql(
+        path,
         "CREATE TABLE results (key BLOB PRIMARY KEY, url TEXT, verdict TEXT, status TEXT,"
-        " final_url TEXT, reason TEXT, checked_at TEXT)"
+        " final_url TEXT, reason TEXT, checked_at TEXT)",
     )
-    db.commit()
-    db.close()
 
 
 def _not_sqlite(path: Path) -> None:
@@ -288,10 +285,7 @@ def test_rows_of_the_wrong_types_are_misses(tmp_path, server):
     url = server.url("/page/rowtypes")
     with Cache(path) as c:
         c.put(CheckResult(url, Verdict.OK, 200, url, "HTTP 200"))
-    db = sqlite3.connect(path)
-    db.execute("UPDATE results SET checked_at = 'yesterday', status = 'two hundred'")
-    db.commit()
-    db.close()
+    _sql(path, "UPDATE results SET checked_at = 'yesterday', status = 'two hundred'")
     with Cache(path) as c:
         assert c.get(url) is None and c.misses == 1
         assert c.put(CheckResult(url, Verdict.OK, 200, url, "HTTP 200"))  # overwritten
@@ -302,10 +296,7 @@ def test_our_own_cache_of_another_version_starts_anew(tmp_path):
     path = tmp_path / "c.sqlite"
     with Cache(path):
         pass
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 99")
-    db.commit()
-    db.close()
+    _sql(path, "PRAGMA user_version = 99")
     with Cache(path) as c:
         assert c.get("http://x/") is None
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1

@@ -166,13 +166,10 @@ class AddressPolicy:
         return None
 
     def how_to_allow(self, reason: str) -> str:
-        """The option that would allow what ``reason`` refused ("" when nothing does)."""
+        """The option that would allow what ``reason`` refused ("" when none does: a refused
+        loopback or private address is the operator's own ``refuse_*`` choice)."""
         if reason.startswith("link-local"):
             return "--allow-link-local / karabakh_linkcheck_allow_link_local"
-        if reason.startswith("loopback"):
-            return "without --refuse-loopback / karabakh_linkcheck_refuse_loopback"
-        if reason.startswith("private"):
-            return "without --refuse-private / karabakh_linkcheck_refuse_private"
         return ""
 
 
@@ -244,7 +241,7 @@ class Resolver:
                 if why:
                     shown = "" if _same_address(name, address) else f"{name} resolves to "
                     allow = self.policy.how_to_allow(why)
-                    hint = f"; allow with {allow}" if allow.startswith("--") else ""
+                    hint = f"; allow with {allow}" if allow else ""
                     return Resolution(
                         name, addresses, refusal=f"refused: {shown}{why} (not fetched{hint})"
                     )

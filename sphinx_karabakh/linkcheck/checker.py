@@ -43,7 +43,7 @@ from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from sphinx_karabakh.linkcheck.address import AddressPolicy, Resolution, Resolver
+from sphinx_karabakh.linkcheck.address import AddressPolicy, Resolver
 from sphinx_karabakh.linkcheck.classify import precheck
 from sphinx_karabakh.linkcheck.config import CheckConfig, is_failure  # noqa: F401  (re-exported)
 from sphinx_karabakh.linkcheck.model import CheckResult, Hyperlink, Verdict
@@ -85,56 +85,72 @@ INTERRUPTED = "not checked: interrupted (Ctrl-C)"
 # --------------------------------------------------------------------------- per-host limiter
 
 
-class Host:
+class Limit:
+    """At most ``limit`` requests at once, counted (``active``, ``peak``, ``requests``)."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = max(1, limit)
+        self._sem = threading.BoundedSemaphore(self.limit)
+        self._count_lock = threading.Lock()
+        self.active = 0
+        self.peak = 0  # most requests in flight at once (for tests and stats)
+        self.requests = 0
+
+    def acquire(self, deadline: float | None) -> None:
+        """Take a slot, then wait until the request may start (``_admit``); ``DeadlineReached``
+        when either would last past ``deadline``."""
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self._sem.acquire(timeout=timeout):
+            raise DeadlineReached
+        try:
+            self._admit(deadline)
+        except BaseException:
+            self._sem.release()
+            raise
+        with self._count_lock:
+            self.active += 1
+            self.requests += 1
+            self.peak = max(self.peak, self.active)
+
+    def _admit(self, deadline: float | None) -> None:
+        """Wait, holding a slot, until the request may start (at once here)."""
+
+    def release(self) -> None:
+        with self._count_lock:
+            self.active -= 1
+        self._sem.release()
+
+
+class Host(Limit):
     """One object per host (``host:port``): concurrency, pacing, back-off, in-flight de-dup.
     (Requests to several names of one server also share an ``Endpoint`` limit.)"""
 
     def __init__(self, name: str, limit: int, min_interval: float = 0.0) -> None:
-        self.name = name
-        self.limit = max(1, limit)
+        super().__init__(name, limit)
         self.min_interval = min_interval
-        self._sem = threading.BoundedSemaphore(self.limit)
         self._lock = threading.Lock()
         self._cond = threading.Condition(threading.Lock())
         self._next_start = 0.0
         self.backoff = 0.0  # extra seconds between starts after 429/503; 0 after a success
         self.pages: dict[str, _Flow] = {}  # page (URL without fragment) -> the flow fetching it
-        self.active = 0
-        self.peak = 0  # most requests in flight at once (for tests and stats)
-        self.requests = 0
-        self.resolution: Resolution | None = None  # the host name's DNS answer, judged (once)
 
-    def acquire(self, deadline: float | None) -> None:
-        """Take a slot (semaphore), then wait for this host's pacing (min interval + back-off)."""
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        if not self._sem.acquire(timeout=timeout):
-            raise DeadlineReached
-        try:
-            with self._cond:
-                while True:
-                    now = time.monotonic()
-                    if now >= self._next_start:
-                        self._next_start = now + self.min_interval + self.backoff
-                        break
-                    if deadline is not None and self._next_start > deadline:
-                        raise DeadlineReached
-                    self._cond.wait(self._next_start - now)
-                self.active += 1
-                self.requests += 1
-                self.peak = max(self.peak, self.active)
-        except BaseException:
-            self._sem.release()
-            raise
+    def _admit(self, deadline: float | None) -> None:
+        """This host's pacing: the minimum interval between starts, plus the back-off."""
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if now >= self._next_start:
+                    self._next_start = now + self.min_interval + self.backoff
+                    return
+                if deadline is not None and self._next_start > deadline:
+                    raise DeadlineReached
+                self._cond.wait(self._next_start - now)
 
     def claim(self, key: str, flow: _Flow) -> _Flow:
         """In-flight de-duplication: the flow that fetches page ``key`` (``flow`` if it is the first)."""
         with self._lock:
             return self.pages.setdefault(key, flow)
-
-    def release(self) -> None:
-        with self._cond:
-            self.active -= 1
-        self._sem.release()
 
     def penalize(self) -> None:
         """429/503 seen: admit new requests at most one per back-off (doubling from 0.25 s to 4 s)."""
@@ -151,30 +167,9 @@ class Host:
                 self._cond.notify_all()
 
 
-class Endpoint:
+class Endpoint(Limit):
     """The concurrency limit of one resolved address and port: requests to several names of one
     server (host aliases) share it, on top of each name's ``Host`` limit."""
-
-    def __init__(self, name: str, limit: int) -> None:
-        self.name = name
-        self._sem = threading.BoundedSemaphore(max(1, limit))
-        self._lock = threading.Lock()
-        self.active = 0
-        self.peak = 0  # most requests in flight at once (for tests and stats)
-
-    def acquire(self, deadline: float | None) -> None:
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        if not self._sem.acquire(timeout=timeout):
-            raise DeadlineReached
-        with self._lock:
-            self.active += 1
-            if self.active > self.peak:
-                self.peak = self.active
-
-    def release(self) -> None:
-        with self._lock:
-            self.active -= 1
-        self._sem.release()
 
 
 # --------------------------------------------------------------------------- page parsing
@@ -572,11 +567,7 @@ class Checker:
             self.interrupted = True
             self._stop.set()
         if self.interrupted:
-            reported: set[int] = set()
-            for h in links:
-                if id(h) in reported:
-                    continue
-                reported.add(id(h))
+            for h in links:  # (emit fills every place of h: a second one is then in results)
                 if index[id(h)][0] not in results:
                     emit(h, self._result(h, Verdict.UNCHECKED, reason=INTERRUPTED))
         return [results[i] for i in range(len(links))]
@@ -667,26 +658,13 @@ class Checker:
             for t in tasks:  # not reported by the main thread (a late finisher is cut off too)
                 if t.state == "reported":
                     continue
+                if t.started:
+                    verdict, elapsed, when = Verdict.TIMEOUT, now - t.started, "while checking"
+                else:
+                    verdict, elapsed, when = Verdict.UNCHECKED, 0.0, "before the check started"
+                reason = f"global deadline ({self.config.deadline:g} s) reached {when}"
                 for h in t.links:
-                    if t.started:
-                        emit(
-                            h,
-                            self._result(
-                                h,
-                                Verdict.TIMEOUT,
-                                elapsed=now - t.started,
-                                reason=f"global deadline ({self.config.deadline:g} s) reached while checking",
-                            ),
-                        )
-                    else:
-                        emit(
-                            h,
-                            self._result(
-                                h,
-                                Verdict.UNCHECKED,
-                                reason=f"global deadline ({self.config.deadline:g} s) reached before the check started",
-                            ),
-                        )
+                    emit(h, self._result(h, verdict, elapsed=elapsed, reason=reason))
 
     def _run_sharded(self, by_host: dict[str, list[_PageTask]], n: int, emit) -> None:
         """Pages of each host to one of ``n`` worker processes; results cached and emitted here."""
@@ -888,7 +866,7 @@ class Checker:
             return True
         host = self.host(flow.current)
         proxy = self._proxy_for(flow.current)
-        res = self._resolve(flow.current, host)
+        res = self.resolver.resolve(urlsplit(flow.current).hostname or "")  # cached per name
         if res.refusal:  # decided from the DNS answer: no connection at all
             out.error, out.reason = "refused", res.refusal
             return True
@@ -1133,13 +1111,6 @@ class Checker:
         if budget < c.timeout and c.deadline is not None:
             return f"global deadline ({c.deadline:g} s) reached while checking ({what})"
         return f"timeout: no complete answer within {budget:g} s ({what})"
-
-    def _resolve(self, url: str, host: Host) -> Resolution:
-        """The host's DNS answer for this run, judged by the address policy (looked up once)."""
-        res = host.resolution
-        if res is None:
-            res = host.resolution = self.resolver.resolve(urlsplit(url).hostname or "")
-        return res
 
 
 # --------------------------------------------------------------------------- helpers

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx_karabakh.cli import UsageError
+from sphinx_karabakh.linkcheck import report
 from sphinx_karabakh.linkcheck.collect import (
     CollectError,
     LinkSet,
@@ -39,14 +40,7 @@ from sphinx_karabakh.linkcheck.config import (
     whole_number,
 )
 from sphinx_karabakh.linkcheck.model import CheckResult, Verdict
-from sphinx_karabakh.linkcheck.report import (
-    Progress,
-    summary,
-    unwritable,
-    write_json,
-    write_jsonl,
-    write_junit,
-)
+from sphinx_karabakh.linkcheck.report import Progress, summary, unwritable
 
 if TYPE_CHECKING:
     from sphinx_karabakh.linkcheck.cache import Cache
@@ -264,16 +258,16 @@ def config_from_args(args: argparse.Namespace) -> CheckConfig:
 
 
 def _reports(args: argparse.Namespace) -> list[tuple[str, str]]:
-    """``(flag, path)`` of every report asked for."""
-    return [(f"--{k}", getattr(args, k)) for k in ("jsonl", "json", "junit") if getattr(args, k)]
+    """``(kind, path)`` of every report asked for (the kind is also the flag's name)."""
+    return [(k, getattr(args, k)) for k in ("jsonl", "json", "junit") if getattr(args, k)]
 
 
 def check_reports(args: argparse.Namespace) -> None:
     """Every report path must be writable before anything is checked (no directory is made)."""
-    for flag, path in _reports(args):
+    for kind, path in _reports(args):
         why = unwritable(path)
         if why:
-            raise UsageError(f"{flag} {path}: {why}")
+            raise UsageError(f"--{kind} {path}: {why}")
 
 
 def write_reports(
@@ -282,20 +276,10 @@ def write_reports(
     failing: Callable[[Verdict], bool],
     elapsed: float,
 ) -> list[str]:
-    """Write every report asked for; one that fails does not stop the others.  Returns the
-    problems (one line each)."""
-    problems = []
-    for flag, path in _reports(args):
-        try:
-            if flag == "--jsonl":
-                write_jsonl(results, path)
-            elif flag == "--json":
-                write_json(results, path)
-            else:
-                write_junit(results, path, failing=failing, elapsed=elapsed)
-        except OSError as exc:
-            problems.append(f"{flag} {path}: cannot write the report: {exc.strerror or exc}")
-    return problems
+    """Write every report asked for (``report.write_reports``: one that fails does not stop
+    the others).  Returns the problems, one line each."""
+    failed = report.write_reports(results, _reports(args), failing=failing, elapsed=elapsed)
+    return [f"--{kind} {path}: cannot write the report: {why}" for kind, path, why in failed]
 
 
 def open_cache(args: argparse.Namespace) -> Cache | None:

@@ -11,6 +11,9 @@ or null), ``elapsed`` (seconds), ``reason``, ``cached`` and ``cited_at`` (a list
 Writers write where they are told: they create no directory.  ``unwritable(path)`` says, before a
 run, why a report could not be written there (a missing directory, a path under a file, a
 directory in the way, no permission), so a run is not spent on a report that cannot be kept.
+``write_reports(results, [(kind, path), ...])`` writes several (``jsonl``, ``json``, ``junit``,
+``summary``) for the CLI and the builder alike: one that cannot be written does not keep the
+others from being written, and each failure comes back with the system's words.
 """
 
 from __future__ import annotations
@@ -237,6 +240,35 @@ def summary(
                 key = f" ({c.key})" if c.key and c.file else ""
                 lines.append(f"      cited at {c}{key}")
     return "\n".join(lines)
+
+
+def write_reports(
+    results: list[CheckResult],
+    targets: Iterable[tuple[str, str | Path]],
+    *,
+    failing: Callable[[Verdict], bool] | None = None,
+    elapsed: float = 0.0,
+) -> list[tuple[str, str | Path, str]]:
+    """Write each ``(kind, path)`` -- ``jsonl``, ``json``, ``junit`` or ``summary`` (the summary
+    table, as Markdown) -- in order; return ``(kind, path, why)`` for each that could not be
+    written (the others are written all the same)."""
+    problems: list[tuple[str, str | Path, str]] = []
+    for kind, path in targets:
+        try:
+            if kind == "jsonl":
+                write_jsonl(results, path)
+            elif kind == "json":
+                write_json(results, path)
+            elif kind == "junit":
+                write_junit(results, path, failing=failing, elapsed=elapsed)
+            elif kind == "summary":
+                text = summary(results, failing=failing, elapsed=elapsed)
+                Path(path).write_text(text + "\n", encoding="utf-8")
+            else:
+                raise ValueError(f"unknown report kind {kind!r}")
+        except OSError as exc:
+            problems.append((kind, path, str(exc.strerror or exc)))
+    return problems
 
 
 class Progress:

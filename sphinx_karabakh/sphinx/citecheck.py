@@ -39,7 +39,7 @@ from sphinx_karabakh.linkcheck.checker import CheckConfig, Checker, is_failure
 from sphinx_karabakh.linkcheck.collect import CollectError, LinkSet, collect_bib, collect_text
 from sphinx_karabakh.linkcheck.config import non_negative_seconds, positive_seconds, whole_number
 from sphinx_karabakh.linkcheck.model import CheckResult, CitedAt, Hyperlink, Verdict
-from sphinx_karabakh.linkcheck.report import summary, write_json, write_jsonl, write_junit
+from sphinx_karabakh.linkcheck.report import write_reports
 from sphinx_karabakh.sources.model import Verdict as QuoteVerdict
 from sphinx_karabakh.sphinx import config as kconfig
 from sphinx_karabakh.sphinx.passages import loaded_sources
@@ -148,6 +148,15 @@ OPTIONS = tuple(
 )
 
 
+#: The reports the builder writes into its output directory: (``report`` kind, file name).
+REPORTS = (
+    ("json", "output.json"),
+    ("jsonl", "output.jsonl"),
+    ("junit", "junit.xml"),
+    ("summary", "summary.md"),
+)
+
+
 class CiteCheckBuilder(Builder):
     """Checks every cited URL; writes output.json, output.jsonl and junit.xml."""
 
@@ -222,35 +231,19 @@ class CiteCheckBuilder(Builder):
 
     def _write_reports(self, failing: Callable[[Verdict], bool], elapsed: float) -> None:
         """output.json, output.jsonl, junit.xml, summary.md; one that cannot be written is a
-        warning and does not keep the others from being written."""
+        warning and does not keep the others from being written (``report.write_reports``)."""
         outdir = Path(self.outdir)
         outdir.mkdir(parents=True, exist_ok=True)
-        writers: list[tuple[str, Callable[[Path], object]]] = [
-            ("output.json", lambda p: write_json(self.results, p)),
-            ("output.jsonl", lambda p: write_jsonl(self.results, p)),
-            (
-                "junit.xml",
-                lambda p: write_junit(self.results, p, failing=failing, elapsed=elapsed),
-            ),
-            (
-                "summary.md",
-                lambda p: p.write_text(
-                    summary(self.results, failing=failing, elapsed=elapsed) + "\n",
-                    encoding="utf-8",
-                ),
-            ),
-        ]
-        for name, write in writers:
-            try:
-                write(outdir / name)
-            except OSError as exc:
-                logger.warning(
-                    "cannot write the report %s: %s",
-                    outdir / name,
-                    exc.strerror or exc,
-                    type="karabakh",
-                    subtype="link",
-                )
+        failed = write_reports(
+            self.results,
+            [(kind, outdir / name) for kind, name in REPORTS],
+            failing=failing,
+            elapsed=elapsed,
+        )
+        for _, path, why in failed:
+            logger.warning(
+                "cannot write the report %s: %s", path, why, type="karabakh", subtype="link"
+            )
 
     # ------------------------------------------------------------------ helpers
 
