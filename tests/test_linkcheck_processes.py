@@ -129,7 +129,9 @@ def test_per_host_limit_exact_across_processes(servers):
 def test_deadline_gives_every_url_a_verdict(servers):
     urls = [s.url(f"/slow/z{k}-{i}") for k, s in enumerate(servers) for i in range(3)]
     urls += [s.url(f"/page/f{k}") for k, s in enumerate(servers)]
-    results, checker, _ = run(servers, urls, processes=3, per_host=1, deadline=1.0, timeout=5.0)
+    # the deadline must fall after the workers are up and before a slow answer (3 s) comes: 2 s
+    # leaves a loaded 2-core machine time to start three processes (1 s sometimes did not)
+    results, checker, _ = run(servers, urls, processes=3, per_host=1, deadline=2.0, timeout=5.0)
     assert checker.processes_used == 3
     assert len(results) == len(urls)
     by = {r.url: r for r in results}
