@@ -929,6 +929,8 @@ def _out_of_sequence(current: _Entry, label: str, prev_text: str) -> bool:
 
 
 def _runs(items: list[_Line]) -> list[list[int]]:
+    """The blocks of a section: positions of each run of non-blank lines (soft lines, page
+    furniture, are passed over as if they were not there)."""
     runs: list[list[int]] = [[]]
     for pos, item in enumerate(items):
         if item.soft:
@@ -944,16 +946,12 @@ def _runs(items: list[_Line]) -> list[list[int]]:
 def _block_styles(items: list[_Line]) -> dict[int, _Block]:
     """For each item position, the layout of the block (run of non-blank lines) it is in."""
     styles: dict[int, _Block] = {}
-    block: list[int] = []
     runs = _runs(items)
     sizes = [len(r) for r in runs]
     # blank lines between most references: a block of a few lines is one wrapped reference
     paragraphs = len(runs) >= 2 and sum(sizes) / len(runs) <= 4 and any(n >= 2 for n in sizes)
-
-    def close() -> None:
-        if not block:
-            return
-        rows = [(items[p][1], items[p][2]) for p in block]
+    for block in runs:
+        rows = [(items[p].text, items[p].indent) for p in block]
         stripped = [_strip_marker(t) for t, _ in rows]
         texts = [t for t, _, _ in stripped]
         marked = sum(1 for _, _, m in stripped if m) / len(rows)
@@ -991,16 +989,6 @@ def _block_styles(items: list[_Line]) -> dict[int, _Block]:
             style = _Block(kind, width=width, marked=marked, paragraph=in_paragraph)
         for p in block:
             styles[p] = style
-        block.clear()
-
-    for pos, item in enumerate(items):
-        if item.soft:
-            continue
-        if not item.text:
-            close()
-        else:
-            block.append(pos)
-    close()
     return styles
 
 
