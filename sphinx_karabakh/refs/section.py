@@ -558,23 +558,25 @@ def _section_from(lines: list[str], headings: list[Heading], idx: int) -> Refere
         end = h.line - 1
         break
     furniture: set[int] = set()
-    last_reference = max(
-        (no for no in range(head.last_line + 1, end + 1) if _reference_like(lines[no - 1])),
-        default=0,
-    )
-    for no in range(head.last_line + 1, end + 1):
+    first, last = head.last_line + 1, end
+    last_reference: int | None = None  # looked for at the first footer: most lists have none
+    for no in range(first, last + 1):
         if not _is_furniture(lines[no - 1]):
             continue
         before = lines[no - 2] if no >= 2 else ""
         after_break = not before.strip() or "\f" in before + lines[no - 1]
         if not after_break and not _ends_terminal(before.strip()):
             continue  # a wrapped line of an unfinished reference ("… handbook of\nCopyright 2021 …")
+        if last_reference is None:
+            last_reference = next(
+                (k for k in range(last, first - 1, -1) if _reference_like(lines[k - 1])), 0
+            )
         if no > last_reference:
             end = no - 1  # a copyright line or an article footer after the list
             break
         furniture.add(no)  # a page footer with references after it: not a reference
-    refs = split_section_lines(lines, head.last_line + 1, end, categories, furniture)
-    return ReferenceSection(head, head.last_line + 1, end, tuple(refs))
+    refs = split_section_lines(lines, first, end, categories, furniture)
+    return ReferenceSection(head, first, end, tuple(refs))
 
 
 def _plain_category(lines: list[str], h: Heading) -> bool:
