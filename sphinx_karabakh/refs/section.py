@@ -918,9 +918,8 @@ def split_section_lines(
         prev_blank = False
         prev_text = body
         prev_len = len(text) + indent
-    return [
-        RawReference(_join(e.parts), e.line, e.category, e.label) for e in entries if _join(e.parts)
-    ]
+    joined = ((_join(e.parts), e) for e in entries)
+    return [RawReference(text, e.line, e.category, e.label) for text, e in joined if text]
 
 
 def _out_of_sequence(current: _Entry, label: str, prev_text: str) -> bool:
