@@ -285,6 +285,12 @@ class Heading:
     rank: int
     kind: str  # "atx" | "underline" | "emphasis" | "numbered" | "plain"
 
+    @property
+    def guessed(self) -> bool:
+        """Taken for a heading by its look alone (a bold, numbered or plain line), not marked up
+        as one (``#``, an underline)."""
+        return self.kind not in ("atx", "underline")
+
 
 @dataclass(frozen=True)
 class ReferenceSection:
@@ -330,13 +336,15 @@ def _clean_title(text: str) -> str:
     return text.strip().rstrip(":").strip()
 
 
+def _unnumbered(title: str) -> str:
+    """ "7. References" -> "References" (a cleaned title without its numbering)."""
+    m = _NUMBERING_RE.match(title)
+    return title[m.end() :] if m else title
+
+
 def _title_key(text: str) -> str:
     """ "7. **REFERENCES**:" -> "references"."""
-    text = _clean_title(text.strip().lstrip("#"))
-    m = _NUMBERING_RE.match(text)
-    if m:
-        text = text[m.end() :]
-    text = fold(text)
+    text = fold(_unnumbered(_clean_title(text.strip().lstrip("#"))))
     text = re.sub(r"[^\w\s]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -349,13 +357,11 @@ def is_reference_heading(title: str) -> bool:
 
 def _is_end_heading(title: str, *, guessed: bool = False) -> bool:
     """Does this heading end a reference section? ``guessed``: the line was taken for a heading
-    by its look alone (plain, bold or numbered), so it must be an end title as a whole."""
+    by its look alone (``Heading.guessed``), so it must be an end title as a whole."""
     if is_reference_heading(title):
         return True
     if guessed:
-        text = _clean_title(title)
-        m = _NUMBERING_RE.match(text)
-        return bool(_END_GUESSED_RE.match(fold(text[m.end() :] if m else text).strip()))
+        return bool(_END_GUESSED_RE.match(fold(_unnumbered(_clean_title(title))).strip()))
     return bool(_END_RE.match(_title_key(title)))
 
 
@@ -537,7 +543,7 @@ def _section_from(lines: list[str], headings: list[Heading], idx: int) -> Refere
     categories: dict[int, Heading] = {}
     for j in range(idx + 1, len(headings)):  # (a slice would copy them all: quadratic)
         h = headings[j]
-        if _is_end_heading(h.title, guessed=h.kind not in ("atx", "underline")):
+        if _is_end_heading(h.title, guessed=h.guessed):
             end = h.line - 1
             break
         if h.kind == "numbered" and head.kind in ("plain", "numbered") and h.rank <= head.rank:
