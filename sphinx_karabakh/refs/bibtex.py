@@ -19,6 +19,7 @@ import bibtexparser
 import bibtexparser.middlewares
 from bibtexparser.model import Entry, Field
 
+from sphinx_karabakh.refs.fields import CONTROL_CHARS
 from sphinx_karabakh.refs.links import refused_scheme, unlinked_note, unlinked_problem
 from sphinx_karabakh.refs.model import EntryType, Person, Reference
 
@@ -285,7 +286,6 @@ def assign_keys(refs: Sequence[Reference]) -> list[str]:
 
 
 _BRACE = re.compile(r"[{}]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _ESCAPE_BALANCED = str.maketrans({**_SPECIAL, "{": r"\{", "}": r"\}"})
 _ESCAPE_UNBALANCED = str.maketrans(
     {**_SPECIAL, "{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
@@ -395,7 +395,7 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
     f: list[tuple[str, str]] = []
 
     def add(name: str, value: str) -> None:
-        value = " ".join(_CONTROL.sub("\ufffd", value or "").split())  # no NUL… in BibTeX
+        value = " ".join(CONTROL_CHARS.sub("\ufffd", value or "").split())  # no NUL… in BibTeX
         if value and not any(k == name for k, _ in f):
             f.append((name, value))
 

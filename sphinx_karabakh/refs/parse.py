@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from sphinx_karabakh.refs.fields import (
+    CONTROL_CHARS,
     DOI_RE,
     ISBN_RE,
     URL_RE,
@@ -38,12 +39,6 @@ __all__ = ["MAX_PARSED_CHARS", "parse_reference"]
 #: (the longest of the 10,616 in the gold data has 778 characters, a 3,000-author physics paper
 #: some 60,000): a longer string is several references run together, or no reference at all.
 MAX_PARSED_CHARS = 10_000
-
-#: C0 control characters (tab, line feed, vertical tab, form feed and carriage return are white
-#: space) and DEL: never in a reference, and \x01-\x04 mark italics and links in the working
-#: string. Each is read as U+FFFD and reported; ``Reference.raw`` keeps the string as given, and
-#: the writers (BibTeX, HTML) never write one.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 IT_OPEN, IT_CLOSE = "\x01", "\x02"  # italic span marks inside the working string
 
@@ -181,10 +176,8 @@ def parse_reference(raw: str, *, line: int = 0, category: str = "") -> Reference
     entry that keeps the raw text and names the problem."""
     raw = raw if isinstance(raw, str) else str(raw)
     notes: list[str] = []
-    text = raw
-    controls = len(CONTROL_CHARS.findall(raw))
+    text, controls = CONTROL_CHARS.subn("\ufffd", raw)
     if controls:
-        text = CONTROL_CHARS.sub("\ufffd", raw)
         notes.append(
             f"{controls} control character{'s' if controls > 1 else ''} (such as NUL) "
             "replaced by U+FFFD"
