@@ -20,7 +20,7 @@ import bibtexparser.middlewares
 from bibtexparser.model import Entry, Field
 
 from sphinx_karabakh.refs.fields import CONTROL_CHARS
-from sphinx_karabakh.refs.links import refused_scheme, unlinked_note, unlinked_problem
+from sphinx_karabakh.refs.links import apply_policy, unlinked_note
 from sphinx_karabakh.refs.model import EntryType, Person, Reference
 
 __all__ = [
@@ -437,11 +437,9 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
         add("isbn", ref.isbn)
     add("doi", ref.doi)
     # the URL policy holds whoever built the Reference: a refused scheme is never a url field
-    url, unlinked = ref.url, ref.unlinked_url
-    if url and refused_scheme(url):
-        url, unlinked = "", unlinked or url
-    if unlinked and unlinked_problem(unlinked) not in problems:
-        problems.append(unlinked_problem(unlinked))
+    url, unlinked, problem = apply_policy(ref.url, ref.unlinked_url)
+    if problem and problem not in problems:
+        problems.append(problem)
     add("url", url)
     if ref.urldate:
         if _ISO_DATE.match(ref.urldate):

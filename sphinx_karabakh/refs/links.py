@@ -10,10 +10,11 @@ Sphinx layer warns (``karabakh.reference``) at the reference's file and line. No
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from sphinx_karabakh.urls import unsafe_scheme
 
-__all__ = ["refused_scheme", "unlinked_note", "unlinked_problem"]
+__all__ = ["ReferenceLinks", "apply_policy", "refused_scheme", "unlinked_note", "unlinked_problem"]
 
 _SPACE = re.compile(r"\s+")
 _SHOWN = 80  # characters of a refused link quoted in a message
@@ -29,6 +30,22 @@ def refused_scheme(url: str) -> str | None:
     if not url.strip():
         return None
     return unsafe_scheme(url) or unsafe_scheme(_SPACE.sub("", url))
+
+
+class ReferenceLinks(NamedTuple):
+    """A reference's links once the policy has been applied."""
+
+    url: str  # a link the policy allows ("" for none)
+    unlinked: str  # a link with a refused scheme, kept as text ("" for none)
+    problem: str  # what is reported of ``unlinked`` ("" for none)
+
+
+def apply_policy(url: str, unlinked: str = "") -> ReferenceLinks:
+    """``url`` stays the link when the policy allows it; else it is kept as text (as
+    ``unlinked``, unless a refused link is there already) and ``problem`` names its scheme."""
+    if url and refused_scheme(url):
+        url, unlinked = "", unlinked or url
+    return ReferenceLinks(url, unlinked, unlinked_problem(unlinked) if unlinked else "")
 
 
 def _shown(url: str) -> str:

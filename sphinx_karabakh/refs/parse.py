@@ -28,7 +28,7 @@ from sphinx_karabakh.refs.fields import (
     strip_markup,
     unescape_url,
 )
-from sphinx_karabakh.refs.links import refused_scheme, unlinked_problem
+from sphinx_karabakh.refs.links import apply_policy, refused_scheme
 from sphinx_karabakh.refs.model import EntryType, Reference
 from sphinx_karabakh.refs.names import looks_corporate, split_names
 
@@ -216,13 +216,9 @@ def _first_chars(text: str, limit: int) -> str:
 def _keep_links_safe(ref: Reference) -> Reference:
     """The URL policy on the parsed reference, whichever parser found its link: a refused scheme
     is no ``url``; it is kept as text (``unlinked_url``) and reported."""
-    if ref.url and refused_scheme(ref.url):
-        ref.unlinked_url = ref.unlinked_url or ref.url
-        ref.url = ""
-    if ref.unlinked_url:
-        problem = unlinked_problem(ref.unlinked_url)
-        if problem not in ref.problems:
-            ref.problems.append(problem)
+    ref.url, ref.unlinked_url, problem = apply_policy(ref.url, ref.unlinked_url)
+    if problem and problem not in ref.problems:
+        ref.problems.append(problem)
     return ref
 
 
