@@ -4,17 +4,26 @@ A reference's link becomes its ``url`` (a BibTeX field, an ``href`` in the bibli
 the policy allows it: http(s), mailto or relative. A link with any other scheme (``javascript:``,
 ``data:``, ``vbscript:``, ``file:``, ``ftp:``) is kept as text -- ``Reference.unlinked_url``,
 written into the entry's ``note`` -- and reported as a problem that names the scheme, so the
-Sphinx layer warns (``karabakh.reference``) at the reference's file and line. No Sphinx here.
+Sphinx layer warns (``karabakh.reference``) at the reference's file and line. A DOI links to
+its resolver (``doi_url``), percent-encoded. No Sphinx here.
 """
 
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
+from urllib.parse import quote
 
 from sphinx_karabakh.urls import unsafe_scheme
 
-__all__ = ["ReferenceLinks", "apply_policy", "refused_scheme", "unlinked_note", "unlinked_problem"]
+__all__ = [
+    "ReferenceLinks",
+    "apply_policy",
+    "doi_url",
+    "refused_scheme",
+    "unlinked_note",
+    "unlinked_problem",
+]
 
 _SPACE = re.compile(r"\s+")
 _SHOWN = 80  # characters of a refused link quoted in a message
@@ -66,3 +75,12 @@ def unlinked_note(url: str) -> str:
     """What the BibTeX ``note`` says of a refused link (the link itself, as text)."""
     scheme = refused_scheme(url) or "unknown"
     return f"Link not kept as url ({scheme}: scheme): {url.strip()}"
+
+
+def doi_url(doi: str) -> str:
+    """The resolver link of a DOI, its characters percent-encoded where a URL needs it ("#", "?"
+    and spaces would cut the DOI short)."""
+    doi = doi.strip()
+    if doi.lower().startswith(("https://doi.org/", "http://doi.org/", "https://dx.doi.org/")):
+        doi = doi.split("doi.org/", 1)[1]
+    return "https://doi.org/" + quote(doi, safe="/:;()._-~,")

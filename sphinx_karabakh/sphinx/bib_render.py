@@ -10,11 +10,11 @@ anything else is shown as text.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from docutils import nodes
 
 from sphinx_karabakh.refs.bibtex import BibEntry, write_bibtex
+from sphinx_karabakh.refs.links import doi_url
 from sphinx_karabakh.refs.model import Person
 from sphinx_karabakh.urls import safe_href
 
@@ -172,15 +172,6 @@ def entry_nodes(entry: BibEntry, anchor: str, *, show_bibtex: bool = True) -> no
         details += block
         box += details
     return box
-
-
-def doi_url(doi: str) -> str:
-    """The resolver link of a DOI, its characters percent-encoded where a URL needs it ("#", "?"
-    and spaces would cut the DOI short)."""
-    doi = doi.strip()
-    if doi.lower().startswith(("https://doi.org/", "http://doi.org/", "https://dx.doi.org/")):
-        doi = doi.split("doi.org/", 1)[1]
-    return "https://doi.org/" + quote(doi, safe="/:;()._-~,")
 
 
 def link_or_text(text: str, url: str, css: str) -> nodes.Element:
