@@ -24,15 +24,20 @@ class karabakh_details(nodes.General, nodes.Element):
     its children only elsewhere."""
 
 
-class karabakh_link_status(nodes.General, nodes.Inline, nodes.Element):
+class karabakh_bib_placeholder(nodes.General, nodes.Inline, nodes.Element):
+    """The base of the placeholders below: the post-transform, which runs on every document,
+    finds them all in one walk of the tree (docutils' fast walk for a single class)."""
+
+
+class karabakh_link_status(karabakh_bib_placeholder):
     """Placeholder: the link-check status badge of ``url`` (filled by a post-transform)."""
 
 
-class karabakh_bib_download(nodes.General, nodes.Inline, nodes.Element):
+class karabakh_bib_download(karabakh_bib_placeholder):
     """Placeholder: "Download BibTeX" link to the generated ``.bib`` of ``source``."""
 
 
-class karabakh_bib_ref(nodes.General, nodes.Inline, nodes.Element):
+class karabakh_bib_ref(karabakh_bib_placeholder):
     """Placeholder: a link to entry ``key`` of the bibliography of ``source``, wherever it is."""
 
 
