@@ -19,7 +19,8 @@ import bibtexparser
 import bibtexparser.middlewares
 from bibtexparser.model import Entry, Field
 
-from sphinx_karabakh.refs.links import refused_scheme, unlinked_note, unlinked_problem
+from sphinx_karabakh.refs.fields import CONTROL_CHARS
+from sphinx_karabakh.refs.links import apply_policy, unlinked_note
 from sphinx_karabakh.refs.model import EntryType, Person, Reference
 
 __all__ = [
@@ -285,7 +286,6 @@ def assign_keys(refs: Sequence[Reference]) -> list[str]:
 
 
 _BRACE = re.compile(r"[{}]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _ESCAPE_BALANCED = str.maketrans({**_SPECIAL, "{": r"\{", "}": r"\}"})
 _ESCAPE_UNBALANCED = str.maketrans(
     {**_SPECIAL, "{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
@@ -395,7 +395,7 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
     f: list[tuple[str, str]] = []
 
     def add(name: str, value: str) -> None:
-        value = " ".join(_CONTROL.sub("\ufffd", value or "").split())  # no NUL… in BibTeX
+        value = " ".join(CONTROL_CHARS.sub("\ufffd", value or "").split())  # no NUL… in BibTeX
         if value and not any(k == name for k, _ in f):
             f.append((name, value))
 
@@ -437,11 +437,9 @@ def to_entry(ref: Reference, key: str | None = None) -> BibEntry:
         add("isbn", ref.isbn)
     add("doi", ref.doi)
     # the URL policy holds whoever built the Reference: a refused scheme is never a url field
-    url, unlinked = ref.url, ref.unlinked_url
-    if url and refused_scheme(url):
-        url, unlinked = "", unlinked or url
-    if unlinked and unlinked_problem(unlinked) not in problems:
-        problems.append(unlinked_problem(unlinked))
+    url, unlinked, problem = apply_policy(ref.url, ref.unlinked_url)
+    if problem and problem not in problems:
+        problems.append(problem)
     add("url", url)
     if ref.urldate:
         if _ISO_DATE.match(ref.urldate):

@@ -32,6 +32,12 @@ DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
 ISBN_RE = re.compile(r"\bISBN(?:-1[03])?:?\s*((?:97[89][-\s]?)?(?:\d[-\s]?){9}[\dXx])", re.I)
 YEAR_RE = re.compile(r"(?<![\d/.-])((?:1[5-9]|20)\d\d)([a-z])?(?![\d/])")
 
+#: C0 control characters (tab, line feed, vertical tab, form feed and carriage return are white
+#: space) and DEL: never in a reference, and \x01-\x04 mark italics and links in the parser's
+#: working string. The parser reads each as U+FFFD and reports it (``Reference.raw`` keeps the
+#: string as given); the BibTeX writer never writes one.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
 
 def unescape_url(url: str) -> str:
     """Remove Markdown escapes: 'a\\\\_b' and 'a\\_b' -> 'a_b'; trailing punctuation dropped."""

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from sphinx_karabakh.refs.fields import (
+    CONTROL_CHARS,
     DOI_RE,
     ISBN_RE,
     URL_RE,
@@ -27,7 +28,7 @@ from sphinx_karabakh.refs.fields import (
     strip_markup,
     unescape_url,
 )
-from sphinx_karabakh.refs.links import refused_scheme, unlinked_problem
+from sphinx_karabakh.refs.links import apply_policy, refused_scheme
 from sphinx_karabakh.refs.model import EntryType, Reference
 from sphinx_karabakh.refs.names import looks_corporate, split_names
 
@@ -38,12 +39,6 @@ __all__ = ["MAX_PARSED_CHARS", "parse_reference"]
 #: (the longest of the 10,616 in the gold data has 778 characters, a 3,000-author physics paper
 #: some 60,000): a longer string is several references run together, or no reference at all.
 MAX_PARSED_CHARS = 10_000
-
-#: C0 control characters (tab, line feed, vertical tab, form feed and carriage return are white
-#: space) and DEL: never in a reference, and \x01-\x04 mark italics and links in the working
-#: string. Each is read as U+FFFD and reported; ``Reference.raw`` keeps the string as given, and
-#: the writers (BibTeX, HTML) never write one.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 IT_OPEN, IT_CLOSE = "\x01", "\x02"  # italic span marks inside the working string
 
@@ -181,10 +176,8 @@ def parse_reference(raw: str, *, line: int = 0, category: str = "") -> Reference
     entry that keeps the raw text and names the problem."""
     raw = raw if isinstance(raw, str) else str(raw)
     notes: list[str] = []
-    text = raw
-    controls = len(CONTROL_CHARS.findall(raw))
+    text, controls = CONTROL_CHARS.subn("\ufffd", raw)
     if controls:
-        text = CONTROL_CHARS.sub("\ufffd", raw)
         notes.append(
             f"{controls} control character{'s' if controls > 1 else ''} (such as NUL) "
             "replaced by U+FFFD"
@@ -223,13 +216,9 @@ def _first_chars(text: str, limit: int) -> str:
 def _keep_links_safe(ref: Reference) -> Reference:
     """The URL policy on the parsed reference, whichever parser found its link: a refused scheme
     is no ``url``; it is kept as text (``unlinked_url``) and reported."""
-    if ref.url and refused_scheme(ref.url):
-        ref.unlinked_url = ref.unlinked_url or ref.url
-        ref.url = ""
-    if ref.unlinked_url:
-        problem = unlinked_problem(ref.unlinked_url)
-        if problem not in ref.problems:
-            ref.problems.append(problem)
+    ref.url, ref.unlinked_url, problem = apply_policy(ref.url, ref.unlinked_url)
+    if problem and problem not in ref.problems:
+        ref.problems.append(problem)
     return ref
 
 

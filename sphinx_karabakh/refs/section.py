@@ -285,6 +285,12 @@ class Heading:
     rank: int
     kind: str  # "atx" | "underline" | "emphasis" | "numbered" | "plain"
 
+    @property
+    def guessed(self) -> bool:
+        """Taken for a heading by its look alone (a bold, numbered or plain line), not marked up
+        as one (``#``, an underline)."""
+        return self.kind not in ("atx", "underline")
+
 
 @dataclass(frozen=True)
 class ReferenceSection:
@@ -330,13 +336,15 @@ def _clean_title(text: str) -> str:
     return text.strip().rstrip(":").strip()
 
 
+def _unnumbered(title: str) -> str:
+    """ "7. References" -> "References" (a cleaned title without its numbering)."""
+    m = _NUMBERING_RE.match(title)
+    return title[m.end() :] if m else title
+
+
 def _title_key(text: str) -> str:
     """ "7. **REFERENCES**:" -> "references"."""
-    text = _clean_title(text.strip().lstrip("#"))
-    m = _NUMBERING_RE.match(text)
-    if m:
-        text = text[m.end() :]
-    text = fold(text)
+    text = fold(_unnumbered(_clean_title(text.strip().lstrip("#"))))
     text = re.sub(r"[^\w\s]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -349,13 +357,11 @@ def is_reference_heading(title: str) -> bool:
 
 def _is_end_heading(title: str, *, guessed: bool = False) -> bool:
     """Does this heading end a reference section? ``guessed``: the line was taken for a heading
-    by its look alone (plain, bold or numbered), so it must be an end title as a whole."""
+    by its look alone (``Heading.guessed``), so it must be an end title as a whole."""
     if is_reference_heading(title):
         return True
     if guessed:
-        text = _clean_title(title)
-        m = _NUMBERING_RE.match(text)
-        return bool(_END_GUESSED_RE.match(fold(text[m.end() :] if m else text).strip()))
+        return bool(_END_GUESSED_RE.match(fold(_unnumbered(_clean_title(title))).strip()))
     return bool(_END_RE.match(_title_key(title)))
 
 
@@ -537,7 +543,7 @@ def _section_from(lines: list[str], headings: list[Heading], idx: int) -> Refere
     categories: dict[int, Heading] = {}
     for j in range(idx + 1, len(headings)):  # (a slice would copy them all: quadratic)
         h = headings[j]
-        if _is_end_heading(h.title, guessed=h.kind not in ("atx", "underline")):
+        if _is_end_heading(h.title, guessed=h.guessed):
             end = h.line - 1
             break
         if h.kind == "numbered" and head.kind in ("plain", "numbered") and h.rank <= head.rank:
@@ -558,23 +564,25 @@ def _section_from(lines: list[str], headings: list[Heading], idx: int) -> Refere
         end = h.line - 1
         break
     furniture: set[int] = set()
-    last_reference = max(
-        (no for no in range(head.last_line + 1, end + 1) if _reference_like(lines[no - 1])),
-        default=0,
-    )
-    for no in range(head.last_line + 1, end + 1):
+    first, last = head.last_line + 1, end
+    last_reference: int | None = None  # looked for at the first footer: most lists have none
+    for no in range(first, last + 1):
         if not _is_furniture(lines[no - 1]):
             continue
         before = lines[no - 2] if no >= 2 else ""
         after_break = not before.strip() or "\f" in before + lines[no - 1]
         if not after_break and not _ends_terminal(before.strip()):
             continue  # a wrapped line of an unfinished reference ("… handbook of\nCopyright 2021 …")
+        if last_reference is None:
+            last_reference = next(
+                (k for k in range(last, first - 1, -1) if _reference_like(lines[k - 1])), 0
+            )
         if no > last_reference:
             end = no - 1  # a copyright line or an article footer after the list
             break
         furniture.add(no)  # a page footer with references after it: not a reference
-    refs = split_section_lines(lines, head.last_line + 1, end, categories, furniture)
-    return ReferenceSection(head, head.last_line + 1, end, tuple(refs))
+    refs = split_section_lines(lines, first, end, categories, furniture)
+    return ReferenceSection(head, first, end, tuple(refs))
 
 
 def _plain_category(lines: list[str], h: Heading) -> bool:
@@ -916,9 +924,8 @@ def split_section_lines(
         prev_blank = False
         prev_text = body
         prev_len = len(text) + indent
-    return [
-        RawReference(_join(e.parts), e.line, e.category, e.label) for e in entries if _join(e.parts)
-    ]
+    joined = ((_join(e.parts), e) for e in entries)
+    return [RawReference(text, e.line, e.category, e.label) for text, e in joined if text]
 
 
 def _out_of_sequence(current: _Entry, label: str, prev_text: str) -> bool:
@@ -929,6 +936,8 @@ def _out_of_sequence(current: _Entry, label: str, prev_text: str) -> bool:
 
 
 def _runs(items: list[_Line]) -> list[list[int]]:
+    """The blocks of a section: positions of each run of non-blank lines (soft lines, page
+    furniture, are passed over as if they were not there)."""
     runs: list[list[int]] = [[]]
     for pos, item in enumerate(items):
         if item.soft:
@@ -944,16 +953,12 @@ def _runs(items: list[_Line]) -> list[list[int]]:
 def _block_styles(items: list[_Line]) -> dict[int, _Block]:
     """For each item position, the layout of the block (run of non-blank lines) it is in."""
     styles: dict[int, _Block] = {}
-    block: list[int] = []
     runs = _runs(items)
     sizes = [len(r) for r in runs]
     # blank lines between most references: a block of a few lines is one wrapped reference
     paragraphs = len(runs) >= 2 and sum(sizes) / len(runs) <= 4 and any(n >= 2 for n in sizes)
-
-    def close() -> None:
-        if not block:
-            return
-        rows = [(items[p][1], items[p][2]) for p in block]
+    for block in runs:
+        rows = [(items[p].text, items[p].indent) for p in block]
         stripped = [_strip_marker(t) for t, _ in rows]
         texts = [t for t, _, _ in stripped]
         marked = sum(1 for _, _, m in stripped if m) / len(rows)
@@ -991,16 +996,6 @@ def _block_styles(items: list[_Line]) -> dict[int, _Block]:
             style = _Block(kind, width=width, marked=marked, paragraph=in_paragraph)
         for p in block:
             styles[p] = style
-        block.clear()
-
-    for pos, item in enumerate(items):
-        if item.soft:
-            continue
-        if not item.text:
-            close()
-        else:
-            block.append(pos)
-    close()
     return styles
 
 

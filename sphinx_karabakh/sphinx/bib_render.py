@@ -10,11 +10,11 @@ anything else is shown as text.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from docutils import nodes
 
 from sphinx_karabakh.refs.bibtex import BibEntry, write_bibtex
+from sphinx_karabakh.refs.links import doi_url
 from sphinx_karabakh.refs.model import Person
 from sphinx_karabakh.urls import safe_href
 
@@ -24,15 +24,20 @@ class karabakh_details(nodes.General, nodes.Element):
     its children only elsewhere."""
 
 
-class karabakh_link_status(nodes.General, nodes.Inline, nodes.Element):
+class karabakh_bib_placeholder(nodes.General, nodes.Inline, nodes.Element):
+    """The base of the placeholders below: the post-transform, which runs on every document,
+    finds them all in one walk of the tree (docutils' fast walk for a single class)."""
+
+
+class karabakh_link_status(karabakh_bib_placeholder):
     """Placeholder: the link-check status badge of ``url`` (filled by a post-transform)."""
 
 
-class karabakh_bib_download(nodes.General, nodes.Inline, nodes.Element):
+class karabakh_bib_download(karabakh_bib_placeholder):
     """Placeholder: "Download BibTeX" link to the generated ``.bib`` of ``source``."""
 
 
-class karabakh_bib_ref(nodes.General, nodes.Inline, nodes.Element):
+class karabakh_bib_ref(karabakh_bib_placeholder):
     """Placeholder: a link to entry ``key`` of the bibliography of ``source``, wherever it is."""
 
 
@@ -172,15 +177,6 @@ def entry_nodes(entry: BibEntry, anchor: str, *, show_bibtex: bool = True) -> no
         details += block
         box += details
     return box
-
-
-def doi_url(doi: str) -> str:
-    """The resolver link of a DOI, its characters percent-encoded where a URL needs it ("#", "?"
-    and spaces would cut the DOI short)."""
-    doi = doi.strip()
-    if doi.lower().startswith(("https://doi.org/", "http://doi.org/", "https://dx.doi.org/")):
-        doi = doi.split("doi.org/", 1)[1]
-    return "https://doi.org/" + quote(doi, safe="/:;()._-~,")
 
 
 def link_or_text(text: str, url: str, css: str) -> nodes.Element:

@@ -397,13 +397,31 @@ def _app_of(env: BuildEnvironment) -> Sphinx:
     return env._app
 
 
+#: (source, entry key) -> [(docname, HTML id)]: where the entries of each document are anchored.
+EntryAnchors = dict[tuple[str, str], list[tuple[str, str]]]
+
+
+def _entry_anchors(env: BuildEnvironment) -> EntryAnchors:
+    """(source, key) -> [(docname, HTML id)] of every bibliography that anchors the entry, in
+    record order: built once per page, so that each link to an entry is a look-up, not a scan
+    of every bibliography's anchors."""
+    index: EntryAnchors = {}
+    for recs in _records(env).values():
+        for rec in recs:
+            if rec.kind != "bibliography":
+                continue
+            for key, anchor in dict(rec.anchors).items():
+                index.setdefault((rec.source, key), []).append((rec.docname, anchor))
+    return index
+
+
 class FillBibPlaceholders(SphinxPostTransform):
     """Link statuses, the download link and links to entries, once every document is read."""
 
     default_priority = 5
 
     def run(self, **kwargs: Any) -> None:
-        nodes_ = [n for cls in br.PLACEHOLDERS for n in self.document.findall(cls)]
+        nodes_ = list(self.document.findall(br.karabakh_bib_placeholder))
         if not nodes_:
             return
         app = _app_of(self.env)
@@ -412,9 +430,7 @@ class FillBibPlaceholders(SphinxPostTransform):
         html = app.builder.format == "html"
         docname = self.env.docname
         names = bib_names(self.env)
-        records = [
-            r for recs in _records(self.env).values() for r in recs if r.kind == "bibliography"
-        ]
+        anchors: EntryAnchors | None = None
         for node in nodes_:
             if isinstance(node, br.karabakh_link_status):
                 node.replace_self(_status_badge(report, node["url"], node.get("alt", "")))
@@ -430,24 +446,27 @@ class FillBibPlaceholders(SphinxPostTransform):
                 else:
                     node.parent.remove(node)
             elif isinstance(node, br.karabakh_bib_ref):
-                node.replace_self(self._entry_link(node, records, docname))
+                if anchors is None:
+                    anchors = _entry_anchors(self.env)
+                node.replace_self(self._entry_link(node, anchors, docname))
 
     def _entry_link(
-        self, node: br.karabakh_bib_ref, records: list[BibRecord], docname: str
+        self,
+        node: br.karabakh_bib_ref,
+        anchors: EntryAnchors,
+        docname: str,
     ) -> nodes.Node:
         key, source = node["key"], node["source"]
-        hits = [r for r in records if r.source == source and any(k == key for k, _ in r.anchors)]
-        hits.sort(key=lambda r: (r.docname != docname, r.docname))
+        hits = sorted(anchors.get((source, key), ()), key=lambda h: (h[0] != docname, h[0]))
         children = node.children[:] or [nodes.literal("", key)]
         if not hits:
             return nodes.inline("", "", *children, classes=["karabakh-bib-ref"])
-        rec = hits[0]
-        anchor = dict(rec.anchors)[key]
-        if rec.docname == docname:
+        target_doc, anchor = hits[0]
+        if target_doc == docname:
             ref = nodes.reference("", "", *children, refid=anchor, internal=True)
         else:
             try:
-                page = _app_of(self.env).builder.get_relative_uri(docname, rec.docname)
+                page = _app_of(self.env).builder.get_relative_uri(docname, target_doc)
             except Exception:  # a builder without pages for documents
                 return nodes.inline("", "", *children, classes=["karabakh-bib-ref"])
             if page.startswith("#") or not page:  # every document on one page (singlehtml)
