@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sphinx_karabakh import files
+from sphinx_karabakh.files import is_inside
 from sphinx_karabakh.refs.bibtex import BibEntry, to_entries, write_bibtex
+from sphinx_karabakh.refs.fields import CONTROL_CHARS
 from sphinx_karabakh.refs.model import Audit, EntryType, RawReference, Reference
 from sphinx_karabakh.refs.section import ReferenceSection, find_reference_section, split_entries
 
@@ -83,8 +84,6 @@ class ParsedReferences:
 #: still fits). /dev/zero and a file that grows while read stop here.
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # not tab, LF, VT, FF, CR: white space
-
 
 class UnreadableDocument(Exception):
     """A document that is not read: outside the allowed directories, not a regular file, too
@@ -129,10 +128,10 @@ def decode_document(data: bytes, path: str = "") -> Document:
         problems.append(
             DocumentProblem(bad, "bytes that are not UTF-8 replaced by U+FFFD (save it as UTF-8)")
         )
-    first = _CONTROL.search(text)
+    first = CONTROL_CHARS.search(text)
     if first:
-        count = len(_CONTROL.findall(text))
-        text = _CONTROL.sub("\ufffd", text)
+        count = len(CONTROL_CHARS.findall(text))
+        text = CONTROL_CHARS.sub("\ufffd", text)
         problems.append(
             DocumentProblem(
                 _line_of(text, first.start()),
@@ -144,17 +143,6 @@ def decode_document(data: bytes, path: str = "") -> Document:
     return Document(path, text, problems)
 
 
-def is_inside(path: str | Path, roots: Iterable[str | Path]) -> bool:
-    """Is ``path``, symlinks resolved, in one of ``roots`` (resolved too)? The path need not
-    exist yet (an output file)."""
-    return _inside(str(path), roots)
-
-
-def _inside(path: str, roots: Iterable[str | Path]) -> bool:
-    real = Path(os.path.realpath(path))
-    return any(real.is_relative_to(os.path.realpath(r)) for r in roots)
-
-
 def load_document(
     path: str | Path,
     *,
@@ -164,34 +152,26 @@ def load_document(
     """Read a document. With ``inside``, the file (symlinks resolved) must lie in one of those
     directories and be a regular file -- a FIFO is refused without being opened for long, a
     device without being read; without it (the command line, where the user names the file)
-    anything readable is read. Either way at most ``max_bytes`` are read.
+    anything readable is read. Either way at most ``max_bytes`` are read (``files.read_capped``).
     Raises ``UnreadableDocument``."""
     path = os.path.normpath(str(path))
     if inside is not None:
         roots = list(dict.fromkeys(os.path.normpath(str(r)) for r in inside))
-        if not _inside(path, roots):
+        if not is_inside(path, roots):
             real = os.path.realpath(path)
             shown = f"{real} is" if real != path else "it is"
             where = ", ".join(roots)
             raise UnreadableDocument(path, f"outside the project ({shown} not in {where})")
         path = os.path.realpath(path)
     try:
-        if inside is not None:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-            with os.fdopen(fd, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                if not stat.S_ISREG(st.st_mode):
-                    raise UnreadableDocument(path, "not a regular file")
-                if st.st_size > max_bytes:
-                    raise _too_large(path, max_bytes)
-                data = fh.read(max_bytes + 1)
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise UnreadableDocument(path, str(exc.strerror or exc)) from None
-    if len(data) > max_bytes:
-        raise _too_large(path, max_bytes)
+        data = files.read_capped(path, max_bytes, regular_only=inside is not None)
+    except files.FileRefused as refused:
+        if refused.kind == "large":
+            raise _too_large(path, max_bytes) from None
+        if refused.kind == "special":
+            raise UnreadableDocument(path, "not a regular file") from None
+        detail = "No such file or directory" if refused.kind == "missing" else refused.detail
+        raise UnreadableDocument(path, detail) from None
     return decode_document(data, path)
 
 

@@ -12,7 +12,6 @@ import gc
 import hashlib
 import os
 import re
-import stat
 import tomllib
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
@@ -21,6 +20,8 @@ from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
+from sphinx_karabakh import files
+from sphinx_karabakh.files import is_inside
 from sphinx_karabakh.sources.ids import SOURCE_ID
 from sphinx_karabakh.sources.markdown import Link
 from sphinx_karabakh.sources.model import (
@@ -204,10 +205,6 @@ MAX_SOURCE_BYTES = 64 * 1024 * 1024
 MAX_METADATA_BYTES = 1024 * 1024
 
 
-def _inside(path: Path, directory: Path) -> bool:
-    return path == directory or directory in path.parents
-
-
 def resolve_source_path(directory: Path, file: str) -> Path:
     """The file a ``file =`` value names: relative, inside ``directory`` once symlinks are
     resolved.  SourceError (with the reason) otherwise; the caller adds the metadata line."""
@@ -219,7 +216,7 @@ def resolve_source_path(directory: Path, file: str) -> Path:
         target = (base / rel).resolve()
     except (OSError, RuntimeError) as exc:  # a symlink loop
         raise SourceError(f"file {file!r} cannot be resolved: {exc}") from None
-    if not _inside(target, base):
+    if not is_inside(target, [base]):
         raise SourceError(
             f"file {file!r} points outside the sources directory {base} (to {target})"
         )
@@ -227,56 +224,24 @@ def resolve_source_path(directory: Path, file: str) -> Path:
 
 
 def read_capped(path: Path, cap: int, what: str = "source file") -> bytes:
-    """The bytes of a regular file of at most ``cap`` bytes; SourceError for anything else.
-
-    The file is opened without blocking (a FIFO swapped in after the check cannot hang the
-    build) and checked again once open, so what is read is what was checked.
-    """
+    """The bytes of a regular file of at most ``cap`` bytes (``files.read_capped``); SourceError,
+    worded for ``what``, for anything else."""
     try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise SourceError(f"{what} not found", path) from None
-    except OSError as exc:
-        raise SourceError(f"cannot read {what}: {exc.strerror or exc}", path) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise SourceError(f"{what} is not a regular file ({_file_type(st.st_mode)})", path)
-    if st.st_size > cap:
-        raise SourceError(f"{what} is {st.st_size:,} bytes; the limit is {cap:,}", path)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        raise SourceError(f"cannot read {what}: {exc.strerror or exc}", path) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SourceError(f"{what} is not a regular file", path)
-        chunks: list[bytes] = []
-        size = 0
-        while size <= cap:
-            chunk = os.read(fd, min(1 << 20, cap + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise SourceError(f"cannot read {what}: {exc.strerror or exc}", path) from None
-    finally:
-        os.close(fd)
-    if size > cap:
-        raise SourceError(f"{what} grew past the limit of {cap:,} bytes while read", path)
-    return b"".join(chunks)
+        return files.read_capped(path, cap)
+    except files.FileRefused as refused:
+        raise SourceError(_refusal(refused, what), path) from None
 
 
-def _file_type(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a named pipe"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "not a file"
+def _refusal(refused: files.FileRefused, what: str) -> str:
+    if refused.kind == "missing":
+        return f"{what} not found"
+    if refused.kind == "special":
+        return f"{what} is not a regular file ({refused.detail})"
+    if refused.kind == "large" and refused.detail == "grew":
+        return f"{what} grew past the limit of {refused.cap:,} bytes while read"
+    if refused.kind == "large":
+        return f"{what} is {refused.size:,} bytes; the limit is {refused.cap:,}"
+    return f"cannot read {what}: {refused.detail}"
 
 
 def decode_utf8(data: bytes, path: Path | str, what: str = "source file") -> str:
