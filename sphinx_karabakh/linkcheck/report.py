@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from xml.etree import ElementTree as ET
 
+from sphinx_karabakh.files import read_capped
 from sphinx_karabakh.linkcheck.model import CheckResult, Verdict
 
 OUTCOME = {
@@ -101,13 +102,18 @@ def write_json(results: Iterable[CheckResult], path: str | Path) -> None:
     )
 
 
-def read_report(path: str | Path) -> list[dict[str, Any]]:
+#: The largest report read back (a report of a million URLs is a few hundred MB less than this).
+MAX_REPORT_BYTES = 128 * 1024 * 1024
+
+
+def read_report(path: str | Path, max_bytes: int = MAX_REPORT_BYTES) -> list[dict[str, Any]]:
     """Result objects of a report: a JSON array, JSON Lines (lines that are not JSON are passed
     over), or an object holding the list under ``results``/``links``/``urls``.
 
-    Raises ``OSError``/``UnicodeDecodeError`` when the file cannot be read.
+    Only a regular file of at most ``max_bytes`` is read (``files.read_capped``). Raises
+    ``files.FileRefused`` when it is not one, ``UnicodeDecodeError`` when it is not UTF-8.
     """
-    text = Path(path).read_text(encoding="utf-8")
+    text = read_capped(path, max_bytes).decode("utf-8")
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
@@ -123,6 +129,19 @@ def read_report(path: str | Path) -> list[dict[str, Any]]:
             (data[k] for k in ("results", "links", "urls") if isinstance(data.get(k), list)), [data]
         )
     return [item for item in data if isinstance(item, dict) and isinstance(item.get("url"), str)]
+
+
+def find_result(index: dict[str, dict[str, Any]], *urls: str) -> dict[str, Any] | None:
+    """The result an ``index_report`` holds for the first of ``urls`` it knows, as written or by
+    ``url_key`` (a URL as cited and the form it was requested in)."""
+    for url in urls:
+        if url in index:
+            return index[url]
+    for url in urls:
+        item = index.get(url_key(url))
+        if item is not None:
+            return item
+    return None
 
 
 def url_key(url: str) -> str:

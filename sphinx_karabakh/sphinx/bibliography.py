@@ -40,7 +40,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -54,7 +53,13 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from sphinx_karabakh.linkcheck.report import index_report, read_report, url_key
+from sphinx_karabakh.files import FileRefused
+from sphinx_karabakh.linkcheck.report import (
+    MAX_REPORT_BYTES,
+    find_result,
+    index_report,
+    read_report,
+)
 from sphinx_karabakh.refs.pipeline import (
     Document,
     NoReferences,
@@ -337,7 +342,6 @@ def _table(headers: list[str], widths: list[int]) -> nodes.table:
 _REPORTS: dict[tuple[str, float, int], dict[str, dict[str, Any]]] = {}
 
 #: A link-check report larger than this is not read (a report of 100,000 URLs is some 30 MB).
-MAX_REPORT_BYTES = 128 * 1024 * 1024
 
 
 def load_report(path: str) -> dict[str, dict[str, Any]]:
@@ -352,15 +356,18 @@ def load_report(path: str) -> dict[str, dict[str, Any]]:
     if cache_key not in _REPORTS:
         report: dict[str, dict[str, Any]] = {}
         reason = ""
-        if not stat.S_ISREG(st.st_mode):
-            reason = "not a regular file"
-        elif st.st_size > MAX_REPORT_BYTES:
-            reason = f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB"
-        else:
-            try:
-                report = index_report(read_report(path))
-            except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError is one
-                reason = f"not readable as a report ({type(exc).__name__})"
+        try:
+            report = index_report(read_report(path))
+        except FileRefused as refused:
+            reason = (
+                "not a regular file"
+                if refused.kind == "special"
+                else f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB"
+                if refused.kind == "large"
+                else f"not readable as a report ({refused.detail or refused.kind})"
+            )
+        except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError is one
+            reason = f"not readable as a report ({type(exc).__name__})"
         if reason:
             logger.warning(
                 "karabakh_linkcheck_report: %s: %s; every link shows 'not checked'",
@@ -374,9 +381,7 @@ def load_report(path: str) -> dict[str, dict[str, Any]]:
 
 
 def _status_badge(report: dict[str, dict[str, Any]], url: str, alt: str) -> nodes.inline:
-    item = (
-        report.get(url) or report.get(alt) or report.get(url_key(url)) or report.get(url_key(alt))
-    )
+    item = find_result(report, url, alt)
     if not item:
         return br.badge("unchecked", "not checked")
     verdict = str(item.get("verdict") or "unchecked")
@@ -497,26 +502,15 @@ def write_bib_outputs(app: Sphinx, exc: BaseException | None) -> None:
                 target.write_text(rec.bibtex, encoding="utf-8")
 
 
-def _conf_location(app: Sphinx, name: str) -> str:
-    """ "…/conf.py:LINE" of the assignment to ``name`` (line 1 when it is not found there)."""
-    conf = os.path.join(app.confdir, "conf.py")
-    try:
-        with open(conf, encoding="utf-8", errors="replace") as fh:
-            for no, line in enumerate(fh, 1):
-                if re.match(rf"\s*{re.escape(name)}\s*[:=]", line):
-                    return f"{conf}:{no}"
-    except OSError:
-        pass
-    return f"{conf}:1"
-
-
 def write_configured_bibfiles(app: Sphinx, config: Any) -> None:
     """``karabakh_bibtex_files``: write each document's BibTeX where conf.py says, before
     sphinxcontrib-bibtex reads ``bibtex_bibfiles`` (only when the content changed). A document
     is read under the same rules as a directive's; an output is written only inside the source
     or configuration directory. Anything else is a warning at the value's line in conf.py."""
     mapping: dict[str, str] = config.karabakh_bibtex_files or {}
-    location = _conf_location(app, "karabakh_bibtex_files")
+    location = (
+        kconfig.conf_location(app, "karabakh_bibtex_files") or f"{Path(app.confdir) / 'conf.py'}:1"
+    )
 
     def warn(message: str, *args: object) -> None:
         logger.warning(
@@ -615,14 +609,6 @@ def validate_bibtex_files(value: object) -> dict[str, str]:
             )
         out[key] = doc
     return out
-
-
-#: config value -> its validator (the values are registered in ``setup`` below).
-VALIDATORS = {
-    "karabakh_linkcheck_report": validate_linkcheck_report,
-    "karabakh_warn_unresolved_citations": validate_warn_unresolved_citations,
-    "karabakh_bibtex_files": validate_bibtex_files,
-}
 
 
 #: This feature's values, for the one configuration (``config.py``).
