@@ -11,12 +11,12 @@ its URL, one garbled).
 from __future__ import annotations
 
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import bibtexparser
 import pytest
+from rebuild import copy_root
 
 KEYS = ["racz2021", "rferl2020", "center2013", "smith2019", "brown2010"]
 
@@ -195,10 +195,7 @@ def _build(make_app, src: Path, parallel: int):
 def test_parallel_build_same_html_and_bib_as_serial(make_app, sphinx_test_tempdir, rootdir):
     outputs = []
     for name, parallel in (("bib-serial", 1), ("bib-parallel", 2)):
-        src = Path(sphinx_test_tempdir) / name
-        if src.exists():
-            shutil.rmtree(src)
-        shutil.copytree(rootdir / "test-bib-rst", src)
+        src = copy_root(rootdir, sphinx_test_tempdir, "bib-rst", name)
         app = _build(make_app, src, parallel)
         out = Path(app.outdir)
         outputs.append(
@@ -211,10 +208,7 @@ def test_parallel_build_same_html_and_bib_as_serial(make_app, sphinx_test_tempdi
 
 
 def test_changed_report_rewrites_badges(make_app, sphinx_test_tempdir, rootdir):
-    src = Path(sphinx_test_tempdir) / "bib-report"
-    if src.exists():
-        shutil.rmtree(src)
-    shutil.copytree(rootdir / "test-bib-myst", src)
+    src = copy_root(rootdir, sphinx_test_tempdir, "bib-myst", "bib-report")
     app = _build(make_app, src, 1)
     assert "karabakh-badge-broken" in (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
     (src / "report.jsonl").write_text(
@@ -251,10 +245,7 @@ def test_text_builder_renders_without_html_only_parts(app):
 
 
 def test_changed_document_is_read_again(make_app, sphinx_test_tempdir, rootdir):
-    src = Path(sphinx_test_tempdir) / "bib-incremental"
-    if src.exists():
-        shutil.rmtree(src)
-    shutil.copytree(rootdir / "test-bib-rst", src)
+    src = copy_root(rootdir, sphinx_test_tempdir, "bib-rst", "bib-incremental")
     _build(make_app, src, 1)
     paper = src / "paper.txt"
     paper.write_text(

@@ -23,16 +23,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rebuild import copy_root
 
 from sphinx_karabakh.refs.pipeline import MAX_DOCUMENT_BYTES
 from sphinx_karabakh.sphinx import bibliography as bib
 
 
 def _project(sphinx_test_tempdir, rootdir, name: str, conf_extra: str = "") -> Path:
-    src = Path(sphinx_test_tempdir) / name
-    if src.exists():
-        shutil.rmtree(src)
-    shutil.copytree(rootdir / "test-bib-rst", src)
+    src = copy_root(rootdir, sphinx_test_tempdir, "bib-rst", name)
     if conf_extra:
         with (src / "conf.py").open("a", encoding="utf-8") as fh:
             fh.write("\n" + conf_extra + "\n")

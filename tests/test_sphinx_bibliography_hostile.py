@@ -12,7 +12,6 @@ javascript: urls of its own; ``cited.rst`` has an RST link to javascript: as wel
 from __future__ import annotations
 
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,6 +19,7 @@ from urllib.parse import unquote
 import bibtexparser
 import pytest
 from pybtex.database import parse_string as pybtex_parse
+from rebuild import copy_root
 
 from sphinx_karabakh.urls import link_target
 
@@ -134,10 +134,7 @@ def test_control_characters_and_bytes_that_are_not_utf8(make_app, sphinx_test_te
     """A NUL at the start of a reference line, a \\x01 (the parser's italic mark) inside one,
     and Latin-1 bytes: every reference kept, no control character in the HTML or the .bib, and a
     warning at the line of each."""
-    src = Path(sphinx_test_tempdir) / "bib-hostile-bytes"
-    if src.exists():
-        shutil.rmtree(src)
-    shutil.copytree(rootdir / "test-bib-rst", src)
+    src = copy_root(rootdir, sphinx_test_tempdir, "bib-rst", "bib-hostile-bytes")
     (src / "paper.txt").write_bytes(
         b"# Paper\n\nText.\n\n## References\n\n"
         b"- \x00Smith, J., 2020. *A NUL first*. London: Routledge.\n"
@@ -163,10 +160,7 @@ def test_control_characters_and_bytes_that_are_not_utf8(make_app, sphinx_test_te
 
 
 def test_a_second_reference_section_is_a_located_warning(make_app, sphinx_test_tempdir, rootdir):
-    src = Path(sphinx_test_tempdir) / "bib-hostile-two-sections"
-    if src.exists():
-        shutil.rmtree(src)
-    shutil.copytree(rootdir / "test-bib-rst", src)
+    src = copy_root(rootdir, sphinx_test_tempdir, "bib-rst", "bib-hostile-two-sections")
     (src / "paper.txt").write_text(
         "# Chapter 1\n\n## References\n\nAbbott, K. (2019). A first. Journal, 3(1), 1-9.\n\n"
         "# Chapter 2\n\n## References\n\nBrown, T. (2018). A second. Journal, 2(1), 5-6.\n"
