@@ -6,8 +6,9 @@ Cases (each also at a tenth and a hundredth of its size, to show the growth):
   end", a blank line between): each stays a passage of its own (no page-break join), in time
   linear in their number;
 * ``line``: one 50 MB line of sentences (one paragraph of ~2.4 million sentences);
-* ``reference``: one 5 MB reference string through ``refs parse`` (``refs.pipeline``);
 * ``lock``: a lock file of 100,000 pins read (``LockFile.load``; it was quadratic in its lines).
+
+One long reference string is ``bench/hostile_refs.py``'s (several shapes, through the CLI).
 
 Each case runs in a fresh process (a peak RSS of its own) and prints seconds, ratio to the case
 a tenth of its size (1x10 = linear), the number of passages or entries, and peak RSS.  Writes
@@ -32,7 +33,6 @@ OUT = REPO / "bench" / "out"
 SIZES = {
     "paragraphs": (10_000, 100_000, 1_000_000),  # paragraphs
     "line": (500_000, 5_000_000, 50_000_000),  # bytes
-    "reference": (50_000, 500_000, 5_000_000),  # bytes
     "lock": (1_000, 10_000, 100_000),  # pins
 }
 
@@ -43,11 +43,6 @@ def make(case: str, size: int) -> str:
     if case == "line":
         unit = "The ceasefire holds in Karabakh, says the 2,000-strong contingent. "
         return (unit * (size // len(unit) + 1))[:size]
-    if case == "reference":
-        names = "Smith, J., Jones, K., "
-        head = "".join(names for _ in range(size // (2 * len(names))))
-        tail = "(2021). A very long title " * (size // 2 // 26)
-        return (head + tail)[:size]
     if case == "lock":
         entries = {
             f"typed: quote number {i}": {
@@ -79,11 +74,6 @@ def run_one(case: str, size: int) -> dict:
         t0 = time.perf_counter()
         count = len(LockFile.load(f.name).entries)
         Path(f.name).unlink()
-    elif case == "reference":
-        from sphinx_karabakh.refs.pipeline import references_from_text
-
-        parsed = references_from_text("Title\n\nReferences\n\n" + text + "\n")
-        count = len(parsed.entries) + len(getattr(parsed, "failures", ()))
     else:
         from sphinx_karabakh.sources import SourceMeta, source_from_text
 
