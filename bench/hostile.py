@@ -14,7 +14,7 @@ Each case runs in a fresh process (a peak RSS of its own) and prints seconds, ra
 a tenth of its size (1x10 = linear), the number of passages or entries, and peak RSS.  Writes
 ``bench/out/hostile.json``.  ``--quick`` runs the tenth and hundredth sizes only.
 
-Run: ``.venv/bin/python bench/hostile.py [--quick] [--case paragraphs|line|reference]``
+Run: ``.venv/bin/python bench/hostile.py [--quick] [--case paragraphs|line|lock]``
 """
 
 from __future__ import annotations
