@@ -68,6 +68,29 @@ class Display:
         # offsets only grow (markup is dropped, never reordered): two bisections find the span
         return self.text[self.index(raw_start) : self.index(raw_end)]
 
+    def runs(self, pieces: Sequence[tuple[int, int]]) -> list[tuple[str, str | None]]:
+        """The shown text of ``pieces`` (shown-text spans, in order) as ``(text, href)`` runs:
+        plain text joined across pieces, a link cut where a piece ends (so no run crosses a
+        sentence when the pieces are sentences)."""
+        out: list[tuple[str, str | None]] = []
+        buf: list[str] = []
+        for a, z in pieces:
+            pos = a
+            for ls, le, href in self.links:
+                lo, hi = max(ls, a), min(le, z)
+                if lo >= hi or lo < pos:
+                    continue
+                buf.append(self.text[pos:lo])
+                if "".join(buf):
+                    out.append(("".join(buf), None))
+                buf = []
+                out.append((self.text[lo:hi], href))
+                pos = hi
+            buf.append(self.text[pos:z] if z > pos else "")
+        if "".join(buf):
+            out.append(("".join(buf), None))
+        return out
+
 
 def _linkable(href: str) -> str | None:
     target = safe_href(href)

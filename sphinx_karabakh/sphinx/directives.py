@@ -611,27 +611,13 @@ class SourceDirective(KarabakhDirective):
 
 
 def _with_links(shown: Any, pieces: list[tuple[int, int]]) -> list[nodes.Node]:
-    """The shown text of ``pieces`` as Text nodes, with the source's links as references (split
-    where a piece ends, so no node crosses a sentence)."""
-    out: list[nodes.Node] = []
-    buf: list[str] = []
-    for a, z in pieces:
-        pos = a
-        for ls, le, href in shown.links:
-            lo, hi = max(ls, a), min(le, z)
-            if lo >= hi or lo < pos:
-                continue
-            buf.append(shown.text[pos:lo])
-            if buf and "".join(buf):
-                out.append(nodes.Text("".join(buf)))
-            buf = []
-            label = shown.text[lo:hi]
-            out.append(nodes.reference(label, label, refuri=href, classes=["karabakh-source-link"]))
-            pos = hi
-        buf.append(shown.text[pos:z] if z > pos else "")
-    if "".join(buf):
-        out.append(nodes.Text("".join(buf)))
-    return out
+    """``Display.runs`` as nodes: Text, and the source's links as references."""
+    return [
+        nodes.Text(text)
+        if href is None
+        else nodes.reference(text, text, refuri=href, classes=["karabakh-source-link"])
+        for text, href in shown.runs(pieces)
+    ]
 
 
 class AnnotationDirective(KarabakhDirective):
